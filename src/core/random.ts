@@ -1,0 +1,32 @@
+/** A source of uniform random numbers in [0, 1); injected wherever chance matters. */
+export interface Random {
+  next(): number;
+}
+
+/** The process's `Math.random`. */
+export const systemRandom: Random = { next: () => Math.random() };
+
+/**
+ * A seeded generator (mulberry32): the same seed gives the same sequence, so tests, jittered
+ * retries and backtests are reproducible.
+ */
+export class SeededRandom implements Random {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+
+  next(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+}

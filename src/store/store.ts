@@ -1,0 +1,50 @@
+import type { DeadLetterRecord, TaskRecord, TaskStatus, TaskUpdate } from '../core/task.ts';
+
+/**
+ * Durable records. One schema, one query builder (kysely), two dialects: SQLite (embedded
+ * default) and PostgreSQL (distributed). Domain code talks to these repositories only.
+ */
+
+/** Everything one group commit writes, in one transaction: all of it lands, or none. */
+export interface TaskBatch {
+  inserts?: readonly TaskRecord[];
+  updates?: readonly TaskUpdate[];
+  deadLetters?: readonly DeadLetterRecord[];
+}
+
+/** Filter for listing dead letters. */
+export interface DeadLetterQuery {
+  /** Default false: only letters not yet replayed. */
+  includeReplayed?: boolean;
+  pattern?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** Tasks and their dead letters. */
+export interface TaskRepository {
+  /** Writes a batch atomically. */
+  writeBatch(batch: TaskBatch): Promise<void>;
+  get(id: string): Promise<TaskRecord | undefined>;
+  getMany(ids: readonly string[]): Promise<TaskRecord[]>;
+  /** Tasks in the given states, oldest first (for crash recovery). */
+  listByStatus(statuses: readonly TaskStatus[], limit?: number): Promise<TaskRecord[]>;
+  countByStatus(): Promise<Record<TaskStatus, number>>;
+  listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetterRecord[]>;
+  getDeadLetter(id: string): Promise<DeadLetterRecord | undefined>;
+  /** Records that a dead letter was replayed as `newTaskId`. `NOT_FOUND` if unknown, `CONFLICT` if already replayed. */
+  markDeadLetterReplayed(id: string, newTaskId: string, at: number): Promise<void>;
+  /** Deletes the given dead letters, or all of them; returns how many went. */
+  purgeDeadLetters(ids?: readonly string[]): Promise<number>;
+}
+
+/** The store: repositories plus lifecycle. */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly tasks: TaskRepository;
+  /** Applies pending migrations (idempotent; called on start). */
+  migrate(): Promise<void>;
+  /** Cheap liveness probe. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+/**
+ * The agents layer: the registry that knows every agent and its health, and the transports that
+ * reach agents (in-process functions, HTTP endpoints).
+ */
+export type { AgentRequest, AgentTransport } from './transport.ts';
+export { AGENT_STATUSES } from './agent-info.ts';
+export type {
+  AgentInfo,
+  AgentRegistration,
+  AgentRegistryEvents,
+  AgentSnapshot,
+  AgentStatus,
+  AgentStatusChange,
+  AgentStatusCounts,
+  HeartbeatMode,
+} from './agent-info.ts';
+export { AgentRegistry } from './registry.ts';
+export type { AgentRegistryOptions } from './registry.ts';
+export { AGENT_NAME_PATTERN } from './registration.ts';
+export { InprocTransport } from './inproc-transport.ts';
+export type { InprocHandler } from './inproc-transport.ts';
+export { HttpTransport, parseRetryAfter } from './http-transport.ts';
+export type { HttpAgentRequestBody, HttpTransportOptions } from './http-transport.ts';

@@ -1,0 +1,47 @@
+import { Migrator } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Database } from './schema.ts';
+import { ConclaveError } from '../core/errors.ts';
+import * as tasksAndDeadLetters from './migrations/0001-tasks-and-dead-letters.ts';
+
+/**
+ * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
+ * file under `migrations/` and one entry here with the next number.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_tasks_and_dead_letters': tasksAndDeadLetters,
+};
+
+/** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};
+
+/** Options for {@link migrateToLatest}. */
+export interface MigrateOptions {
+  /** PostgreSQL schema holding the migration bookkeeping tables (the store's own schema, if any). */
+  schema?: string;
+}
+
+/**
+ * Applies every pending migration; a no-op when the database is current. Safe to call from
+ * several processes at once: kysely holds a migration lock while it works.
+ * @returns the names of the migrations applied by this call.
+ */
+export async function migrateToLatest(db: Kysely<Database>, options: MigrateOptions = {}): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    throw new ConclaveError(
+      'STORE_ERROR',
+      `migration ${failed ?? '(setup)'} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+      { cause: error, details: { migration: failed ?? null } },
+    );
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,77 @@
+import type { ColumnType } from 'kysely';
+import type { TaskStatus } from '../core/task.ts';
+
+/**
+ * A BIGINT column (epoch-millisecond times, durations): BIGINT in PostgreSQL, INTEGER in SQLite.
+ * @remarks node-postgres reads BIGINT as a string (it may exceed 2^53), so reads are typed
+ * `number | string` and the row mapping converts them back with {@link toNumber}.
+ */
+export type BigIntColumn = ColumnType<number | string, number, number>;
+/** A nullable {@link BigIntColumn}. */
+export type NullableBigIntColumn = ColumnType<number | string | null, number | null, number | null>;
+
+/** The `tasks` table. JSON columns hold `JSON.stringify` text in both dialects. */
+export interface TasksTable {
+  id: string;
+  pattern: string;
+  target: string;
+  /** JSON object. */
+  payload: string;
+  /** JSON object. */
+  metadata: string;
+  priority: number;
+  status: TaskStatus;
+  attempts: number;
+  max_retries: number;
+  timeout_ms: BigIntColumn;
+  corr_id: string | null;
+  callback_url: string | null;
+  agent: string | null;
+  /** JSON value, NULL when there is none. */
+  result: string | null;
+  /** JSON `SerializedError`. */
+  error: string | null;
+  created_at: BigIntColumn;
+  updated_at: BigIntColumn;
+  started_at: NullableBigIntColumn;
+  finished_at: NullableBigIntColumn;
+  /** DOUBLE PRECISION: attempt wall times may be fractional. */
+  execution_ms: number | null;
+}
+
+/** The `dead_letters` table. */
+export interface DeadLettersTable {
+  id: string;
+  task_id: string;
+  pattern: string;
+  target: string;
+  /** JSON object. */
+  payload: string;
+  /** JSON object. */
+  metadata: string;
+  priority: number;
+  corr_id: string | null;
+  agent: string | null;
+  attempts: number;
+  /** JSON `SerializedError`. */
+  error: string;
+  dead_at: BigIntColumn;
+  replayed_task_id: string | null;
+  replayed_at: NullableBigIntColumn;
+}
+
+/** Every table Conclave's store owns, as kysely sees them. Later migrations add theirs here. */
+export interface Database {
+  tasks: TasksTable;
+  dead_letters: DeadLettersTable;
+}
+
+/** Converts a BIGINT read (a string from node-postgres, a number from SQLite) to a number. */
+export function toNumber(value: number | string | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** {@link toNumber} that keeps NULL. */
+export function toNumberOrNull(value: number | string | bigint | null): number | null {
+  return value === null ? null : toNumber(value);
+}

@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, SqliteDialect } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import { ValidationError } from '../core/errors.ts';
+import { KyselyStore } from './kysely-store.ts';
+import type { Database } from './schema.ts';
+import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
+import { guard } from './store-errors.ts';
+
+/** Options for {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file (its directory is created), or `:memory:` for a private in-memory database. */
+  path: string;
+  /** How long a writer waits for another process's lock before failing. Default 5000. */
+  busyTimeoutMs?: number;
+  /**
+   * How write batches run. `prepared` (default): kysely-compiled statements run through cached
+   * better-sqlite3 prepared statements, the fast path. `kysely`: the portable multi-row writer.
+   */
+  batchWrites?: 'prepared' | 'kysely';
+  /** Apply pending migrations on open. Default true. */
+  migrate?: boolean;
+}
+
+const IN_MEMORY = new Set([':memory:', '']);
+
+/**
+ * Opens (creating if needed) a SQLite store: WAL journal, `synchronous=NORMAL`, a busy timeout,
+ * foreign keys on, migrations applied. better-sqlite3 is loaded only here, on first use.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<KyselyStore> {
+  const { path } = options;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new ValidationError('busyTimeoutMs', `must be a non-negative integer, got ${busyTimeoutMs}`);
+  }
+  const raw = await guard('open', async () => {
+    if (!IN_MEMORY.has(path)) mkdirSync(dirname(path), { recursive: true });
+    const { default: Sqlite } = await import('better-sqlite3');
+    const db: BetterSqlite3.Database = new Sqlite(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      db.pragma('foreign_keys = ON');
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return db;
+  });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const batchWriter = options.batchWrites === 'kysely' ? undefined : new SqliteBatchWriter(db, raw);
+  const store = new KyselyStore(db, 'sqlite', batchWriter === undefined ? {} : { batchWriter });
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createStore, openSqliteStore } from '../../src/store/index.ts';
+import { completion, makeDeadLetter, makeFullTask } from './fixtures.ts';
+import { storeContract } from './store-contract.ts';
+
+const root = join(tmpdir(), `conclave-store-test-${process.pid}-${randomUUID()}`);
+let files = 0;
+/** A fresh database path in a directory that does not exist yet. */
+const freshPath = () => join(root, `run-${files++}`, 'nested', 'conclave.db');
+const removeRoot = () => rm(root, { recursive: true, force: true });
+
+storeContract('SQLite file', () => openSqliteStore({ path: freshPath() }), removeRoot);
+storeContract('SQLite :memory:', () => openSqliteStore({ path: ':memory:' }));
+storeContract('SQLite file, portable kysely batches', () =>
+  openSqliteStore({ path: freshPath(), batchWrites: 'kysely' }),
+);
+
+describe('SQLite store', () => {
+  afterAll(removeRoot);
+
+  it('keeps data across close and reopen of the same file', async () => {
+    const path = freshPath();
+    const task = makeFullTask({ status: 'queued' });
+    const letter = makeDeadLetter();
+    const first = await openSqliteStore({ path });
+    await first.tasks.writeBatch({ inserts: [task], deadLetters: [letter] });
+    await first.tasks.writeBatch({ updates: [completion(task, 1_800_000_000_000)] });
+    const expected = await first.tasks.get(task.id);
+    await first.close();
+
+    const second = await openSqliteStore({ path });
+    try {
+      expect(await second.tasks.get(task.id)).toStrictEqual(expected);
+      expect(expected?.status).toBe('completed');
+      expect(await second.tasks.getDeadLetter(letter.id)).toStrictEqual(letter);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('creates the parent directory and opens in WAL mode with foreign keys on', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore({ path, busyTimeoutMs: 1234 });
+    try {
+      expect(existsSync(path)).toBe(true);
+      const pragma = async (name: string) =>
+        Object.values(
+          (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(store.db)).rows[0] ?? {},
+        )[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(1); // NORMAL
+      expect(await pragma('busy_timeout')).toBe(1234);
+      expect(await pragma('foreign_keys')).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is what createStore opens for the sqlite driver', async () => {
+    const store = await createStore({
+      driver: 'sqlite',
+      sqlitePath: freshPath(),
+      postgresUrl: 'postgres://unused.invalid/none',
+      postgresPoolMax: 1,
+    });
+    try {
+      expect(store.dialect).toBe('sqlite');
+      const task = makeFullTask();
+      await store.tasks.writeBatch({ inserts: [task] });
+      expect(await store.tasks.get(task.id)).toStrictEqual(task);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects a bad busy timeout before touching the disk', async () => {
+    await expect(openSqliteStore({ path: freshPath(), busyTimeoutMs: -1 })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
+});

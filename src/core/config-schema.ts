@@ -69,7 +69,6 @@ const dispatcherSchema = z
     group_commit: z
       .strictObject({
         max_batch: z.number().int().positive().default(2000),
-        max_delay_ms: z.number().min(0).default(2),
       })
       .prefault({}),
   })
@@ -86,8 +85,7 @@ const storeSchema = z
 
 const busSchema = z
   .strictObject({
-    driver: z.enum(['memory', 'nats']).default('memory'),
-    nats_url: z.string().min(1).default('nats://127.0.0.1:4222'),
+    driver: z.enum(['memory']).default('memory'),
   })
   .prefault({});
 

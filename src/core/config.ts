@@ -29,7 +29,6 @@ const ENV_ALIASES: Record<string, string> = {
   CONCLAVE_SQLITE_PATH: 'store.sqlite_path',
   CONCLAVE_POSTGRES_URL: 'store.postgres_url',
   CONCLAVE_BUS: 'bus.driver',
-  CONCLAVE_NATS_URL: 'bus.nats_url',
 };
 const ENV_IGNORED = new Set(['CONCLAVE_CONFIG', 'CONCLAVE_PROFILE']);
 

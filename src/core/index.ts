@@ -4,3 +4,4 @@ export * from './clock.ts';
 export * from './random.ts';
 export * from './config.ts';
 export * from './task.ts';
+export * from './typed-emitter.ts';

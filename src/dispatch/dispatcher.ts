@@ -1,0 +1,761 @@
+import type { AgentRequest } from '../agents/transport.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
+import { ConclaveError, toConclaveError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { systemRandom, type Random } from '../core/random.ts';
+import type { DeadLetterRecord, JsonObject, TaskRecord, TaskStatus, TaskUpdate } from '../core/task.ts';
+import { TypedEmitter } from '../core/typed-emitter.ts';
+import type { Store } from '../store/store.ts';
+import { AgentSlot } from './agent-slot.ts';
+import { backoffDelayMs } from './backoff.ts';
+import { createBalancer, type Balancer } from './balancer.ts';
+import { CircuitBreaker, type BreakerSnapshot } from './breaker.ts';
+import type {
+  DispatcherDeps,
+  DispatcherEvents,
+  DispatcherOptions,
+  DispatcherStats,
+} from './dispatcher-types.ts';
+import { TaskJournal } from './journal.ts';
+import { PriorityQueue } from './priority-queue.ts';
+import { TokenBucketLimiter, type RateLimiter } from './rate-limiter.ts';
+import type { Route, RoutingTable } from './routing.ts';
+import { checkPayloadSize, parseSubmitInput, type SubmitInput } from './submit-schema.ts';
+
+type LiveState = 'committing' | 'queued' | 'parked' | 'running' | 'retry_wait' | 'done';
+
+/** A task the dispatcher is holding: its record (the current truth) and its runtime handles. */
+interface Live {
+  rec: TaskRecord;
+  route: Route;
+  state: LiveState;
+  /** Bumped on every attempt; callbacks of an older attempt are ignored. */
+  attemptSeq: number;
+  attemptStartedAt: number;
+  slot: AgentSlot | null;
+  controller: AbortController | null;
+  timer: TimerHandle | null;
+  cancelReason: string | null;
+  waiters: ((rec: TaskRecord) => void)[] | null;
+}
+
+const EMPTY: JsonObject = Object.freeze({});
+
+/**
+ * Turns tasks into agent calls: routing rule → candidate agents → load balancer → connection
+ * limit → rate limit → circuit breaker → call with timeout → retry with backoff → dead-letter
+ * queue. Every task is committed before `submit` resolves, and ends exactly once in `completed`,
+ * `failed` or `dead_lettered`.
+ * @remarks Delivery to agents is at least once: a task whose final state was not yet committed
+ * when the process died runs again on restart, with the same `idempotencyKey`.
+ */
+export class Dispatcher {
+  readonly events = new TypedEmitter<DispatcherEvents>();
+  readonly #o: DispatcherOptions;
+  readonly #store: Store;
+  readonly #registry: AgentRegistry;
+  readonly #routing: RoutingTable;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #limiter: RateLimiter;
+  readonly #balancer: Balancer;
+  readonly #journal: TaskJournal;
+  readonly #live = new Map<string, Live>();
+  readonly #queue = new PriorityQueue<Live>();
+  readonly #parked = new Map<string, PriorityQueue<Live>>();
+  readonly #slots = new Map<string, AgentSlot>();
+  readonly #candidates = new Map<string, AgentSlot[]>();
+  readonly #wakeTimers = new Map<string, TimerHandle>();
+  readonly #unsubscribe: (() => void)[] = [];
+  #parkedCount = 0;
+  #inFlight = 0;
+  #retryWaiting = 0;
+  #committing = 0;
+  #pumping = false;
+  #closing = false;
+  #idle: (() => void) | null = null;
+  readonly #counts = { submitted: 0, completed: 0, failed: 0, deadLettered: 0 };
+
+  constructor(options: DispatcherOptions, deps: DispatcherDeps) {
+    this.#o = options;
+    this.#store = deps.store;
+    this.#registry = deps.registry;
+    this.#routing = deps.routing;
+    this.#clock = deps.clock ?? systemClock;
+    this.#random = deps.random ?? systemRandom;
+    this.#limiter = deps.limiter ?? new TokenBucketLimiter(options.defaultRateLimit, this.#clock);
+    for (const [agent, limit] of Object.entries(options.perAgentRateLimits)) {
+      this.#limiter.setLimit(`agent:${agent}`, limit);
+    }
+    this.#balancer = createBalancer(options.balancing);
+    this.#journal = new TaskJournal(this.#store.tasks, {
+      maxBatch: options.groupCommitMaxBatch,
+      onError: (err) => this.events.emit('store_error', err),
+    });
+    const invalidate = (): void => this.#candidates.clear();
+    this.#unsubscribe.push(this.#registry.on('registered', invalidate));
+    this.#unsubscribe.push(
+      this.#registry.on('unregistered', ({ name }) => {
+        this.#slots.delete(name);
+        invalidate();
+      }),
+    );
+    // An agent coming back (heartbeat, enable) may unblock parked tasks.
+    this.#unsubscribe.push(this.#registry.on('status', () => this.#pump()));
+  }
+
+  /** Picks up tasks a previous process left queued or running; returns how many. */
+  async recover(): Promise<number> {
+    const left = await this.#store.tasks.listByStatus(['queued', 'running']);
+    for (const rec of left) {
+      if (this.#live.has(rec.id)) continue;
+      let route: Route;
+      try {
+        route = this.#resolve(rec.pattern);
+      } catch (err) {
+        const live = this.#newLive(rec, null);
+        this.#live.set(rec.id, live);
+        this.#finish(live, 'failed', null, toConclaveError(err));
+        continue;
+      }
+      const live = this.#newLive(rec, route);
+      this.#live.set(rec.id, live);
+      if (rec.status === 'running') {
+        rec.status = 'queued';
+        rec.updatedAt = this.#clock.now();
+        void this.#journal.update({
+          id: rec.id,
+          status: 'queued',
+          attempts: rec.attempts,
+          updatedAt: rec.updatedAt,
+        });
+      }
+      this.#enqueue(live);
+    }
+    this.#pump();
+    return left.length;
+  }
+
+  /**
+   * Validates, routes and durably queues a task; resolves with its record once committed.
+   * Throws `VALIDATION_FAILED`, `PAYLOAD_TOO_LARGE`, `UNKNOWN_PATTERN`, `AGENT_UNAVAILABLE` (no agent
+   * serves it), `QUEUE_FULL` or `SHUTTING_DOWN`; in each case nothing is written.
+   */
+  async submit(input: SubmitInput, options: { id?: string } = {}): Promise<TaskRecord> {
+    const live = this.#accept(input, options.id ?? newId());
+    try {
+      await this.#journal.insert(live.rec);
+    } catch (err) {
+      this.#reject(live);
+      throw toConclaveError(err, 'STORE_ERROR');
+    }
+    const queued = { ...live.rec };
+    this.#committed(live);
+    return queued;
+  }
+
+  /** Submits several tasks in one commit; if any is invalid, none is written. */
+  async submitMany(inputs: readonly SubmitInput[]): Promise<TaskRecord[]> {
+    const accepted: Live[] = [];
+    try {
+      inputs.forEach((input, i) => {
+        try {
+          accepted.push(this.#accept(input, newId()));
+        } catch (err) {
+          const e = toConclaveError(err);
+          throw new ConclaveError(e.code, `tasks[${i}]: ${e.message}`, {
+            details: { ...e.details, index: i },
+          });
+        }
+      });
+      await this.#journal.insertMany(accepted.map((l) => l.rec));
+    } catch (err) {
+      for (const live of accepted) this.#reject(live);
+      throw toConclaveError(err, 'STORE_ERROR');
+    }
+    const queued = accepted.map((l) => ({ ...l.rec }));
+    for (const live of accepted) this.#committed(live);
+    return queued;
+  }
+
+  /** The task's current record: live state first, then the store. */
+  async get(taskId: string): Promise<TaskRecord | undefined> {
+    const live = this.#live.get(taskId);
+    if (live !== undefined) return { ...live.rec };
+    return this.#store.tasks.get(taskId);
+  }
+
+  /** Resolves with the task's record once it has reached a final state and that is committed. */
+  async wait(taskId: string): Promise<TaskRecord> {
+    const live = this.#live.get(taskId);
+    if (live !== undefined) return new Promise((resolve) => (live.waiters ??= []).push(resolve));
+    const rec = await this.#store.tasks.get(taskId);
+    if (rec === undefined) throw new ConclaveError('NOT_FOUND', `task '${taskId}' does not exist`);
+    return rec;
+  }
+
+  /** Submits and waits for the outcome. */
+  async run(input: SubmitInput): Promise<TaskRecord> {
+    const rec = await this.submit(input);
+    return this.wait(rec.id);
+  }
+
+  /**
+   * Cancels a task that has not finished: a queued one ends at once, a running one gets its abort
+   * signal and ends when its call returns. Either way it ends `failed` with `CANCELLED`.
+   */
+  cancel(taskId: string, reason = 'cancelled'): boolean {
+    const live = this.#live.get(taskId);
+    if (live === undefined || live.state === 'done') return false;
+    live.cancelReason = reason;
+    const error = new ConclaveError('CANCELLED', `task ${taskId} cancelled: ${reason}`);
+    switch (live.state) {
+      case 'queued':
+        this.#queue.removeWhere((l) => l === live);
+        break;
+      case 'parked':
+        this.#parkedCount -=
+          this.#parked.get(routeKey(live.route))?.removeWhere((l) => l === live).length ?? 0;
+        break;
+      case 'retry_wait':
+        if (live.timer !== null) this.#clock.clearTimeout(live.timer);
+        live.timer = null;
+        this.#retryWaiting--;
+        break;
+      case 'running':
+        live.controller?.abort(error);
+        return true;
+      case 'committing':
+        return true; // ends as soon as its insert commits
+    }
+    this.#finish(live, 'failed', null, error);
+    return true;
+  }
+
+  /** Live counters. */
+  stats(): DispatcherStats {
+    const q = this.#queue;
+    const byPriority = { 1: q.sizeAt(1), 2: q.sizeAt(2), 3: q.sizeAt(3), 4: q.sizeAt(4), 5: q.sizeAt(5) };
+    for (const parked of this.#parked.values())
+      for (const p of [1, 2, 3, 4, 5] as const) byPriority[p] += parked.sizeAt(p);
+    return {
+      queued: q.size + this.#parkedCount,
+      queuedByPriority: byPriority,
+      parked: this.#parkedCount,
+      inFlight: this.#inFlight,
+      retryWaiting: this.#retryWaiting,
+      awaitingCommit: this.#committing,
+      ...this.#counts,
+    };
+  }
+
+  /** Each known agent's circuit breaker. */
+  breakers(): Record<string, BreakerSnapshot> {
+    const out: Record<string, BreakerSnapshot> = {};
+    for (const [name, slot] of this.#slots) out[name] = slot.breaker.snapshot();
+    return out;
+  }
+
+  /** Closes an agent's circuit by hand (operator action). */
+  resetBreaker(agent: string): void {
+    this.#slot(agent).breaker.reset();
+    this.#pump();
+  }
+
+  /** Calls in flight to one agent. */
+  inFlightFor(agent: string): number {
+    return this.#slots.get(agent)?.inFlight ?? 0;
+  }
+
+  /** Resolves when everything written so far is committed. */
+  flush(): Promise<void> {
+    return this.#journal.flush();
+  }
+
+  /**
+   * Stops intake, lets calls in flight finish for up to `graceMs`, then aborts the rest. Tasks not
+   * finished stay `queued` in the store and resume on the next start.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    for (const off of this.#unsubscribe) off();
+    for (const t of this.#wakeTimers.values()) this.#clock.clearTimeout(t);
+    if (this.#inFlight > 0 && graceMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = this.#clock.setTimeout(resolve, graceMs);
+        this.#idle = () => {
+          this.#clock.clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    for (const live of this.#live.values()) {
+      if (live.timer !== null) this.#clock.clearTimeout(live.timer);
+      if (live.state === 'running') {
+        live.controller?.abort(new ConclaveError('SHUTTING_DOWN', 'the dispatcher is shutting down'));
+        live.state = 'done';
+        void this.#journal.update({
+          id: live.rec.id,
+          status: 'queued',
+          attempts: live.rec.attempts,
+          updatedAt: this.#clock.now(),
+        });
+      }
+    }
+    await this.#journal.close();
+  }
+
+  // ---- intake ---------------------------------------------------------------------------------
+
+  #accept(input: SubmitInput, id: string): Live {
+    if (this.#closing)
+      throw new ConclaveError('SHUTTING_DOWN', 'the dispatcher is shutting down; not accepting tasks');
+    const task = parseSubmitInput(input);
+    checkPayloadSize(task.payload, this.#o.maxPayloadBytes);
+    const route = this.#resolve(task.pattern);
+    if (this.#candidatesFor(route).length === 0) {
+      throw new ConclaveError(
+        'AGENT_UNAVAILABLE',
+        `pattern '${task.pattern}': no agent is registered for ${route.kind} '${route.target}'`,
+        { details: { field: 'pattern', pattern: task.pattern, target: route.target } },
+      );
+    }
+    const waiting = this.#queue.size + this.#parkedCount + this.#committing;
+    if (waiting >= this.#o.maxQueueSize) {
+      throw new ConclaveError(
+        'QUEUE_FULL',
+        `queue is full (${waiting} of ${this.#o.maxQueueSize} tasks waiting)`,
+        {
+          details: { limit: this.#o.maxQueueSize },
+        },
+      );
+    }
+    const now = this.#clock.now();
+    const rec: TaskRecord = {
+      id,
+      pattern: task.pattern,
+      target: route.target,
+      payload: task.payload,
+      metadata: task.metadata ?? EMPTY,
+      priority: task.priority ?? route.priority ?? this.#o.defaultPriority,
+      status: 'queued',
+      attempts: 0,
+      maxRetries: task.maxRetries ?? route.maxRetries ?? this.#o.maxRetries,
+      timeoutMs: task.timeoutMs ?? route.timeoutMs ?? this.#o.defaultTimeoutMs,
+      corrId: task.corrId ?? null,
+      callbackUrl: task.callbackUrl ?? null,
+      agent: null,
+      result: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      finishedAt: null,
+      executionMs: null,
+    };
+    const live = this.#newLive(rec, route);
+    live.state = 'committing';
+    this.#live.set(id, live);
+    this.#committing++;
+    return live;
+  }
+
+  #reject(live: Live): void {
+    this.#committing--;
+    this.#live.delete(live.rec.id);
+  }
+
+  #committed(live: Live): void {
+    this.#committing--;
+    this.#counts.submitted++;
+    if (this.events.has('queued')) this.events.emit('queued', live.rec);
+    if (live.cancelReason !== null) {
+      this.#finish(
+        live,
+        'failed',
+        null,
+        new ConclaveError('CANCELLED', `task cancelled: ${live.cancelReason}`),
+      );
+      return;
+    }
+    this.#enqueue(live);
+    this.#pump();
+  }
+
+  #newLive(rec: TaskRecord, route: Route | null): Live {
+    return {
+      rec,
+      route: route as Route,
+      state: 'queued',
+      attemptSeq: 0,
+      attemptStartedAt: 0,
+      slot: null,
+      controller: null,
+      timer: null,
+      cancelReason: null,
+      waiters: null,
+    };
+  }
+
+  #resolve(pattern: string): Route {
+    return this.#routing.resolve(pattern, (c) => this.#registry.byCapability(c).length > 0);
+  }
+
+  // ---- scheduling -----------------------------------------------------------------------------
+
+  #enqueue(live: Live): void {
+    live.state = 'queued';
+    this.#queue.push(live, live.rec.priority);
+  }
+
+  #pump(): void {
+    if (this.#pumping || this.#closing) return;
+    this.#pumping = true;
+    try {
+      if (this.#parkedCount > 0) this.#unpark();
+      while (this.#inFlight < this.#o.maxInFlight) {
+        const live = this.#queue.pop();
+        if (live === undefined) break;
+        const outcome = this.#tryStart(live);
+        if (outcome === 'busy') this.#park(live);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Tasks whose agents were at capacity go first when capacity frees. */
+  #unpark(): void {
+    for (const [key, parked] of this.#parked) {
+      while (parked.size > 0 && this.#inFlight < this.#o.maxInFlight) {
+        const outcome = this.#tryStart(parked.peek()!);
+        if (outcome === 'busy') break;
+        parked.pop();
+        this.#parkedCount--;
+      }
+      if (parked.size === 0) this.#parked.delete(key);
+    }
+  }
+
+  #park(live: Live): void {
+    const key = routeKey(live.route);
+    let parked = this.#parked.get(key);
+    if (parked === undefined) this.#parked.set(key, (parked = new PriorityQueue<Live>()));
+    parked.push(live, live.rec.priority);
+    live.state = 'parked';
+    this.#parkedCount++;
+  }
+
+  /**
+   * Starts an attempt if some candidate agent can take it. `busy`: some agent is healthy but at
+   * its connection or rate limit (the task waits); `failed`: none is usable (the attempt failed).
+   */
+  #tryStart(live: Live): 'started' | 'busy' | 'failed' {
+    const route = live.route;
+    const candidates = this.#candidatesFor(route);
+    const key = routeKey(route);
+    let busy = false;
+    let rateWaitMs = Infinity;
+    let skipped: AgentSlot[] | null = null;
+    const eligible = (s: AgentSlot): boolean => {
+      if (!this.#registry.isAvailable(s.name) || !s.breaker.allows) return false;
+      if (!s.hasCapacity) {
+        busy = true;
+        return false;
+      }
+      return skipped === null || !skipped.includes(s);
+    };
+    for (let i = 0; i < candidates.length; i++) {
+      const slot = this.#balancer.pick(key, candidates, eligible);
+      if (slot === undefined) break;
+      const waitMs = this.#limiter.tryAcquire(slot.rateKey);
+      if (waitMs > 0 || !slot.breaker.tryAcquire()) {
+        if (waitMs > 0) rateWaitMs = Math.min(rateWaitMs, waitMs);
+        (skipped ??= []).push(slot);
+        continue;
+      }
+      this.#startAttempt(live, slot);
+      return 'started';
+    }
+    if (rateWaitMs !== Infinity) this.#wakeAfter(key, rateWaitMs);
+    if (busy || rateWaitMs !== Infinity) return 'busy';
+    this.#attemptUnavailable(live, candidates);
+    return 'failed';
+  }
+
+  #wakeAfter(key: string, ms: number): void {
+    if (this.#wakeTimers.has(key)) return;
+    this.#wakeTimers.set(
+      key,
+      this.#clock.setTimeout(() => {
+        this.#wakeTimers.delete(key);
+        this.#pump();
+      }, ms),
+    );
+  }
+
+  #startAttempt(live: Live, slot: AgentSlot): void {
+    const rec = live.rec;
+    const now = this.#clock.now();
+    rec.status = 'running';
+    rec.attempts++;
+    rec.agent = slot.name;
+    rec.startedAt ??= now;
+    rec.updatedAt = now;
+    slot.inFlight++;
+    this.#inFlight++;
+    live.state = 'running';
+    live.slot = slot;
+    live.attemptStartedAt = now;
+    const seq = ++live.attemptSeq;
+    void this.#journal.update({
+      id: rec.id,
+      status: 'running',
+      attempts: rec.attempts,
+      agent: slot.name,
+      startedAt: rec.startedAt,
+      updatedAt: now,
+    });
+    const controller = new AbortController();
+    live.controller = controller;
+    live.timer = this.#clock.setTimeout(() => this.#onTimeout(live, seq), rec.timeoutMs);
+    const request: AgentRequest = {
+      taskId: rec.id,
+      pattern: rec.pattern,
+      capability: live.route.capability,
+      payload: rec.payload,
+      metadata: rec.metadata,
+      attempt: rec.attempts,
+      idempotencyKey: rec.id,
+      corrId: rec.corrId,
+      headers: rec.corrId === null ? {} : { 'conclave-corr-id': rec.corrId },
+      timeoutMs: rec.timeoutMs,
+    };
+    if (this.events.has('started')) this.events.emit('started', rec);
+    let call: Promise<unknown>;
+    try {
+      call = slot.info.transport.call(request, controller.signal);
+    } catch (err) {
+      call = Promise.reject(toConclaveError(err, 'AGENT_ERROR'));
+    }
+    call.then(
+      (result) => this.#settle(live, seq, undefined, result),
+      (err: unknown) =>
+        this.#settle(live, seq, err ?? new ConclaveError('AGENT_ERROR', 'agent call failed'), undefined),
+    );
+  }
+
+  #onTimeout(live: Live, seq: number): void {
+    if (live.attemptSeq !== seq || live.state !== 'running') return;
+    live.timer = null;
+    const error = new ConclaveError(
+      'TIMEOUT',
+      `task ${live.rec.id}: agent '${live.rec.agent}' did not answer within ${live.rec.timeoutMs} ms`,
+      { details: { timeoutMs: live.rec.timeoutMs, agent: live.rec.agent } },
+    );
+    live.controller?.abort(error);
+    this.#settle(live, seq, error, undefined);
+  }
+
+  #settle(live: Live, seq: number, err: unknown, result: unknown): void {
+    if (live.attemptSeq !== seq || live.state !== 'running') return;
+    const slot = live.slot!;
+    if (live.timer !== null) this.#clock.clearTimeout(live.timer);
+    live.timer = null;
+    live.controller = null;
+    live.slot = null;
+    slot.inFlight--;
+    this.#inFlight--;
+    const latencyMs = this.#clock.now() - live.attemptStartedAt;
+    if (err === undefined) {
+      slot.breaker.recordSuccess();
+      this.#registry.recordSuccess(slot.name, latencyMs);
+      this.#finish(live, 'completed', result === undefined ? null : result, null);
+    } else {
+      const error = toConclaveError(err, 'AGENT_ERROR');
+      if (live.cancelReason === null) {
+        if (error.retryable) slot.breaker.recordFailure();
+        else slot.breaker.releaseTrial();
+        this.#registry.recordFailure(slot.name, error);
+      } else slot.breaker.releaseTrial();
+      this.#afterFailure(live, error);
+    }
+    if (this.#inFlight === 0 && this.#idle !== null) this.#idle();
+    this.#pump();
+  }
+
+  #attemptUnavailable(live: Live, candidates: readonly AgentSlot[]): void {
+    const rec = live.rec;
+    rec.attempts++;
+    const why = candidates.map((s) => {
+      const status = this.#registry.get(s.name)?.status ?? 'unregistered';
+      const breaker = s.breaker.state;
+      return breaker === 'closed' ? `${s.name} (${status})` : `${s.name} (circuit ${breaker})`;
+    });
+    const allOpen = candidates.length > 0 && candidates.every((s) => s.breaker.state !== 'closed');
+    const retryInMs = Math.min(...candidates.map((s) => s.breaker.retryInMs));
+    const error = new ConclaveError(
+      allOpen ? 'CIRCUIT_OPEN' : 'AGENT_UNAVAILABLE',
+      `no agent for ${live.route.kind} '${live.route.target}' is available: ${why.join(', ') || 'none registered'}`,
+      {
+        details: {
+          target: live.route.target,
+          agents: why,
+          retryInMs: Number.isFinite(retryInMs) ? retryInMs : 0,
+        },
+      },
+    );
+    this.#afterFailure(live, error);
+  }
+
+  #afterFailure(live: Live, error: ConclaveError): void {
+    const rec = live.rec;
+    if (live.cancelReason !== null) {
+      this.#finish(
+        live,
+        'failed',
+        null,
+        error.code === 'CANCELLED'
+          ? error
+          : new ConclaveError('CANCELLED', live.cancelReason, { cause: error }),
+      );
+      return;
+    }
+    if (error.retryable && rec.attempts <= rec.maxRetries) {
+      let delayMs = backoffDelayMs(rec.attempts, this.#o.backoff, this.#random);
+      const retryIn = error.details['retryInMs'];
+      if (error.code === 'CIRCUIT_OPEN' && typeof retryIn === 'number') delayMs = Math.max(delayMs, retryIn);
+      const retryAfter = error.details['retryAfterMs'];
+      if (typeof retryAfter === 'number') delayMs = Math.max(delayMs, retryAfter);
+      const now = this.#clock.now();
+      rec.status = 'queued';
+      rec.error = error.toJSON();
+      rec.updatedAt = now;
+      live.state = 'retry_wait';
+      this.#retryWaiting++;
+      void this.#journal.update({
+        id: rec.id,
+        status: 'queued',
+        attempts: rec.attempts,
+        error: rec.error,
+        updatedAt: now,
+      });
+      live.timer = this.#clock.setTimeout(() => {
+        live.timer = null;
+        if (live.state !== 'retry_wait') return;
+        this.#retryWaiting--;
+        this.#enqueue(live);
+        this.#pump();
+      }, delayMs);
+      if (this.events.has('retrying')) this.events.emit('retrying', rec, delayMs);
+      return;
+    }
+    const deadLetter = error.retryable && this.#o.deadLetterEnabled;
+    this.#finish(live, deadLetter ? 'dead_lettered' : 'failed', null, error);
+  }
+
+  #finish(
+    live: Live,
+    status: Extract<TaskStatus, 'completed' | 'failed' | 'dead_lettered'>,
+    result: unknown,
+    error: ConclaveError | null,
+  ): void {
+    const rec = live.rec;
+    const now = this.#clock.now();
+    rec.status = status;
+    rec.result = result;
+    rec.error = error === null ? null : error.toJSON();
+    rec.finishedAt = now;
+    rec.updatedAt = now;
+    if (live.attemptSeq > 0) rec.executionMs = now - live.attemptStartedAt;
+    live.state = 'done';
+    const update: TaskUpdate = {
+      id: rec.id,
+      status,
+      attempts: rec.attempts,
+      agent: rec.agent,
+      result: rec.result,
+      error: rec.error,
+      finishedAt: now,
+      updatedAt: now,
+      executionMs: rec.executionMs,
+    };
+    let written: Promise<void>;
+    if (status === 'dead_lettered') {
+      this.#counts.deadLettered++;
+      written = this.#journal.deadLetter(update, this.#letterFor(rec, now));
+    } else {
+      if (status === 'completed') this.#counts.completed++;
+      else this.#counts.failed++;
+      written = this.#journal.update(update);
+    }
+    if (this.events.has('finished')) this.events.emit('finished', rec);
+    written.then(
+      () => this.#release(live),
+      () => this.#release(live),
+    );
+  }
+
+  /** Forgets a finished task once its final state is committed, and wakes its waiters. */
+  #release(live: Live): void {
+    this.#live.delete(live.rec.id);
+    if (live.waiters !== null) for (const w of live.waiters) w({ ...live.rec });
+  }
+
+  #letterFor(rec: TaskRecord, now: number): DeadLetterRecord {
+    return {
+      id: newId('dlq'),
+      taskId: rec.id,
+      pattern: rec.pattern,
+      target: rec.target,
+      payload: rec.payload,
+      metadata: rec.metadata,
+      priority: rec.priority,
+      corrId: rec.corrId,
+      agent: rec.agent,
+      attempts: rec.attempts,
+      error: rec.error!,
+      deadAt: now,
+      replayedTaskId: null,
+      replayedAt: null,
+    };
+  }
+
+  // ---- agents ---------------------------------------------------------------------------------
+
+  #candidatesFor(route: Route): AgentSlot[] {
+    const key = routeKey(route);
+    let list = this.#candidates.get(key);
+    if (list === undefined) {
+      const infos =
+        route.kind === 'agent'
+          ? [this.#registry.get(route.target)].filter((a) => a !== undefined)
+          : this.#registry.byCapability(route.target);
+      list = infos.map((info) => this.#slot(info.name));
+      this.#candidates.set(key, list);
+    }
+    return list;
+  }
+
+  #slot(name: string): AgentSlot {
+    let slot = this.#slots.get(name);
+    if (slot === undefined) {
+      const info = this.#registry.get(name);
+      if (info === undefined) throw new ConclaveError('AGENT_NOT_FOUND', `no agent named '${name}'`);
+      const breaker = new CircuitBreaker(this.#o.breaker, this.#clock, (t) => {
+        this.events.emit('breaker', name, t);
+        if (t.to !== 'open') this.#pump();
+        else this.#wakeAfter(`breaker:${name}`, this.#o.breaker.resetTimeoutMs);
+      });
+      slot = new AgentSlot(info, breaker);
+      this.#slots.set(name, slot);
+    }
+    return slot;
+  }
+}
+
+function routeKey(route: Route): string {
+  return `${route.kind}:${route.target}`;
+}

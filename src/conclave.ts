@@ -1,0 +1,121 @@
+import { AgentRegistry, HttpTransport, InprocTransport, type AgentRegistration } from './agents/index.ts';
+import type { InprocHandler } from './agents/index.ts';
+import { MemoryBus, type Bus } from './bus/index.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import type { ConclaveConfig } from './core/config.ts';
+import { systemRandom, type Random } from './core/random.ts';
+import { DeadLetterQueue, Dispatcher, RoutingTable, compileDispatcherOptions } from './dispatch/index.ts';
+import { createStore } from './store/index.ts';
+import type { Store } from './store/store.ts';
+import { ConclaveMetrics, createLogger, logDispatch, type Logger } from './telemetry/index.ts';
+
+/** Injectable pieces for tests and the backtester; everything else comes from config. */
+export interface ConclaveOverrides {
+  clock?: Clock;
+  random?: Random;
+  store?: Store;
+  bus?: Bus;
+  logger?: Logger;
+}
+
+/** A running Conclave: every component, wired once. */
+export interface Conclave {
+  readonly config: ConclaveConfig;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly registry: AgentRegistry;
+  readonly routing: RoutingTable;
+  readonly dispatcher: Dispatcher;
+  readonly deadLetters: DeadLetterQueue;
+  readonly metrics: ConclaveMetrics;
+  readonly logger: Logger;
+  /** Registers an in-process agent (connection limit defaults to the configured one). */
+  registerInprocAgent(registration: Omit<AgentRegistration, 'transport'> & { handler: InprocHandler }): void;
+  /** Recovers unfinished tasks and starts heartbeat monitoring. Register agents first. */
+  start(): Promise<{ recoveredTasks: number }>;
+  /** Graceful stop: intake closes, in-flight work gets `graceMs`, state is flushed, connections close. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The one place where Conclave is wired: config in, components out. No globals: two Conclaves in
+ * one process are independent.
+ */
+export async function createConclave(
+  config: ConclaveConfig,
+  overrides: ConclaveOverrides = {},
+): Promise<Conclave> {
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? systemRandom;
+  const store =
+    overrides.store ??
+    (await createStore({
+      driver: config.store.driver,
+      sqlitePath: config.store.sqlite_path,
+      postgresUrl: config.store.postgres_url,
+      postgresPoolMax: config.store.postgres_pool_max,
+    }));
+  const bus = overrides.bus ?? new MemoryBus({ clock });
+  const registry = new AgentRegistry({
+    clock,
+    heartbeatIntervalMs: config.agents.heartbeat_interval_seconds * 1000,
+    timeoutThresholdMs: config.agents.timeout_threshold_seconds * 1000,
+    errorThreshold: config.agents.error_threshold,
+    errorWindowMs: config.agents.error_window_seconds * 1000,
+  });
+  const routing = new RoutingTable(config.routing_rules);
+  const maxConnections = config.dispatcher.load_balancing.max_connections_per_agent;
+  // Rules that name an endpoint declare an HTTP agent at that URL.
+  for (const rule of config.routing_rules) {
+    if (rule.endpoint === undefined || rule.target_agent === undefined) continue;
+    if (registry.get(rule.target_agent) !== undefined) continue;
+    registry.register({
+      name: rule.target_agent,
+      capabilities: [rule.capability ?? rule.pattern],
+      transport: new HttpTransport({ endpoint: rule.endpoint, clock }),
+      maxConnections,
+      heartbeat: 'auto',
+    });
+  }
+  const dispatcher = new Dispatcher(compileDispatcherOptions(config.dispatcher), {
+    store,
+    registry,
+    routing,
+    clock,
+    random,
+  });
+  const deadLetters = new DeadLetterQueue(store.tasks, dispatcher, clock);
+  const logger = overrides.logger ?? createLogger(config.log.level);
+  const metrics = new ConclaveMetrics();
+  const unbind = [metrics.observe(dispatcher, registry), logDispatch(logger, dispatcher, registry)];
+  let closed = false;
+  return {
+    config,
+    clock,
+    store,
+    bus,
+    registry,
+    routing,
+    dispatcher,
+    deadLetters,
+    metrics,
+    logger,
+    registerInprocAgent: ({ handler, ...registration }) => {
+      registry.register({ maxConnections, ...registration, transport: new InprocTransport(handler) });
+    },
+    start: async () => {
+      registry.start();
+      return { recoveredTasks: await dispatcher.recover() };
+    },
+    close: async (graceMs = 10_000) => {
+      if (closed) return;
+      closed = true;
+      await dispatcher.close(graceMs);
+      unbind.forEach((off) => off());
+      await registry.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { ConclaveMetrics } from './metrics.ts';
+export { createLogger, logDispatch, type Logger } from './logger.ts';

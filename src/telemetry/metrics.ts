@@ -1,0 +1,133 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AgentRegistry } from '../agents/registry.ts';
+import { BREAKER_STATE_VALUE } from '../dispatch/breaker.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+
+/**
+ * Prometheus metrics, named as in the source documents (`orchestrator_*`), plus Conclave's task
+ * metrics. One registry per Conclave; nothing global.
+ */
+export class ConclaveMetrics {
+  readonly registry = new Registry();
+  readonly tasksFinished: Counter<'pattern' | 'status'>;
+  readonly taskRetries: Counter<'pattern'>;
+  readonly taskDuration: Histogram<'pattern'>;
+  readonly storeCommitErrors: Counter;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'conclave_' });
+    const registers = [this.registry];
+    this.tasksFinished = new Counter({
+      name: 'conclave_tasks_finished_total',
+      help: 'Tasks that reached a final state, by pattern and final status',
+      labelNames: ['pattern', 'status'],
+      registers,
+    });
+    this.taskRetries = new Counter({
+      name: 'conclave_task_retries_total',
+      help: 'Retries scheduled after a failed attempt',
+      labelNames: ['pattern'],
+      registers,
+    });
+    this.taskDuration = new Histogram({
+      name: 'conclave_task_execution_seconds',
+      help: 'Wall time of the final attempt of finished tasks',
+      labelNames: ['pattern'],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    this.storeCommitErrors = new Counter({
+      name: 'conclave_store_commit_errors_total',
+      help: 'Group commits of task state that failed',
+      registers,
+    });
+  }
+
+  /** Binds the dispatcher's and the registry's live state and events to metrics. */
+  observe(dispatcher: Dispatcher, agents: AgentRegistry): () => void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'orchestrator_active_tasks',
+      help: 'Agent calls in flight',
+      registers,
+      collect() {
+        this.set(dispatcher.stats().inFlight);
+      },
+    });
+    new Gauge({
+      name: 'orchestrator_queue_size',
+      help: 'Tasks waiting to run, by priority (5 most urgent)',
+      labelNames: ['priority'],
+      registers,
+      collect() {
+        const byPriority = dispatcher.stats().queuedByPriority;
+        for (const p of [1, 2, 3, 4, 5] as const) this.set({ priority: String(p) }, byPriority[p]);
+      },
+    });
+    new Gauge({
+      name: 'orchestrator_agent_health',
+      help: 'Agent health: 1 when it takes work (running or error), else 0',
+      labelNames: ['agent'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of agents.list()) this.set({ agent: a.name }, agents.isAvailable(a.name) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'orchestrator_circuit_breaker_state',
+      help: 'Circuit breaker state per agent: 0 closed, 1 half-open, 2 open',
+      labelNames: ['agent'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [agent, b] of Object.entries(dispatcher.breakers()))
+          this.set({ agent }, BREAKER_STATE_VALUE[b.state]);
+      },
+    });
+    new Gauge({
+      name: 'conclave_agents',
+      help: 'Registered agents by status',
+      labelNames: ['status'],
+      registers,
+      collect() {
+        const c = agents.statusCounts();
+        for (const s of ['running', 'error', 'offline', 'disabled'] as const) this.set({ status: s }, c[s]);
+      },
+    });
+    new Gauge({
+      name: 'conclave_tasks_retry_waiting',
+      help: 'Tasks waiting out a retry backoff',
+      registers,
+      collect() {
+        this.set(dispatcher.stats().retryWaiting);
+      },
+    });
+
+    // Label children are cached: prom-client hashes label values on every lookup.
+    const finished = new Map<string, { inc(): void }>();
+    const durations = new Map<string, { observe(v: number): void }>();
+    const offs = [
+      dispatcher.events.on('finished', (t) => {
+        const key = `${t.pattern}\u0000${t.status}`;
+        let c = finished.get(key);
+        if (c === undefined) finished.set(key, (c = this.tasksFinished.labels(t.pattern, t.status)));
+        c.inc();
+        if (t.executionMs !== null) {
+          let h = durations.get(t.pattern);
+          if (h === undefined) durations.set(t.pattern, (h = this.taskDuration.labels(t.pattern)));
+          h.observe(t.executionMs / 1000);
+        }
+      }),
+      dispatcher.events.on('retrying', (t) => this.taskRetries.labels(t.pattern).inc()),
+      dispatcher.events.on('store_error', () => this.storeCommitErrors.inc()),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  /** The Prometheus text exposition. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,34 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ConclaveServer } from './server-types.ts';
+import { errorBody, toErrorReply } from './error-reply.ts';
+
+/** Sends anything thrown as the API's error reply, logging 500s. */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const out = toErrorReply(error, request);
+  if (out.serverFault) request.log.error({ err: error }, 'request failed');
+  return reply.code(out.statusCode).type('application/json').send(out.body);
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: errors the router raises before any route runs (a bad
+ * URL encoding, a path parameter over `maxParamLength`) get the same shape as the rest.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  sendError(error, request, reply);
+}
+
+/**
+ * Installs the error handler and the not-found handler, so every failure — validation, domain,
+ * Fastify's own, unknown routes — answers in the one `{ detail, status_code, code }` shape.
+ */
+export function installErrorHandlers(app: ConclaveServer): void {
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const body = errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`);
+    return reply.code(body.status_code).type('application/json').send(body);
+  });
+}

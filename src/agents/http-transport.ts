@@ -2,7 +2,7 @@ import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConclaveError, ValidationError } from '../core/errors.ts';
 import { raceAbort } from './abortable.ts';
-import type { AgentRequest, AgentTransport } from './transport.ts';
+import type { AgentRequest, AgentTransport, CallContext } from './transport.ts';
 
 /** Options for {@link HttpTransport}. */
 export interface HttpTransportOptions {
@@ -56,7 +56,8 @@ export class HttpTransport implements AgentTransport {
     this.#clock = options.clock ?? systemClock;
   }
 
-  async call(request: AgentRequest, signal: AbortSignal): Promise<unknown> {
+  async call(request: AgentRequest, context: CallContext): Promise<unknown> {
+    const signal = context.signal;
     if (this.#closed) {
       throw new ConclaveError('AGENT_UNAVAILABLE', `HTTP transport for ${this.endpoint} is closed`, {
         details: { endpoint: this.endpoint },

@@ -2,7 +2,8 @@
  * The agents layer: the registry that knows every agent and its health, and the transports that
  * reach agents (in-process functions, HTTP endpoints).
  */
-export type { AgentRequest, AgentTransport } from './transport.ts';
+export type { AgentRequest, AgentTransport, CallContext } from './transport.ts';
+export { callContext } from './transport.ts';
 export { AGENT_STATUSES } from './agent-info.ts';
 export type {
   AgentInfo,

@@ -1,8 +1,11 @@
 import { ConclaveError, isConclaveError } from '../core/errors.ts';
 import { isThenable, raceAbort } from './abortable.ts';
-import type { AgentRequest, AgentTransport } from './transport.ts';
+import type { AgentRequest, AgentTransport, CallContext } from './transport.ts';
 
-/** The function behind an in-process agent; it should stop when `signal` aborts. */
+/**
+ * The function behind an in-process agent; it should stop when `signal` aborts. A function that
+ * declares no second parameter is never handed a signal (none is created for it).
+ */
 export type InprocHandler = (request: AgentRequest, signal: AbortSignal) => unknown;
 
 /**
@@ -17,11 +20,14 @@ export class InprocTransport implements AgentTransport {
   readonly #fn: InprocHandler;
   #closed = false;
 
+  readonly #wantsSignal: boolean;
+
   constructor(fn: InprocHandler) {
     this.#fn = fn;
+    this.#wantsSignal = fn.length >= 2;
   }
 
-  call(request: AgentRequest, signal: AbortSignal): Promise<unknown> {
+  call(request: AgentRequest, context: CallContext): Promise<unknown> {
     if (this.#closed) {
       return Promise.reject(
         new ConclaveError('AGENT_UNAVAILABLE', `in-process agent for '${request.capability}' is closed`, {
@@ -29,14 +35,24 @@ export class InprocTransport implements AgentTransport {
         }),
       );
     }
-    if (signal.aborted) return Promise.reject(cancelled(request, signal));
+    if (context.aborted) return Promise.reject(cancelled(request, context.signal));
     let out: unknown;
-    try {
-      out = this.#fn(request, signal);
-    } catch (err) {
-      return Promise.reject(wrap(err, request, signal));
+    if (this.#wantsSignal) {
+      const signal = context.signal;
+      try {
+        out = this.#fn(request, signal);
+      } catch (err) {
+        return Promise.reject(wrap(err, request, signal));
+      }
+    } else {
+      try {
+        out = (this.#fn as (request: AgentRequest) => unknown)(request);
+      } catch (err) {
+        return Promise.reject(wrap(err, request, undefined));
+      }
     }
     if (!isThenable(out)) return Promise.resolve(out);
+    const signal = context.signal;
     const settled = Promise.resolve(out).catch((err: unknown) => {
       throw wrap(err, request, signal);
     });
@@ -57,8 +73,8 @@ function cancelled(request: AgentRequest, signal: AbortSignal): ConclaveError {
   });
 }
 
-function wrap(err: unknown, request: AgentRequest, signal: AbortSignal): ConclaveError {
-  if (signal.aborted) return cancelled(request, signal);
+function wrap(err: unknown, request: AgentRequest, signal: AbortSignal | undefined): ConclaveError {
+  if (signal?.aborted === true) return cancelled(request, signal);
   if (isConclaveError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new ConclaveError('AGENT_ERROR', `in-process agent for '${request.capability}' failed: ${message}`, {

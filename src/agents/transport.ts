@@ -20,13 +20,34 @@ export interface AgentRequest {
 }
 
 /**
+ * What a transport gets besides the request. `signal` is created on first read, so a transport
+ * (or an in-process agent) that never looks at it costs no AbortController.
+ */
+export interface CallContext {
+  /** Aborts when the attempt times out or the task is cancelled. */
+  readonly signal: AbortSignal;
+  /** Whether it has aborted, without creating the signal. */
+  readonly aborted: boolean;
+}
+
+/** A {@link CallContext} over an existing signal. */
+export function callContext(signal: AbortSignal): CallContext {
+  return {
+    signal,
+    get aborted() {
+      return signal.aborted;
+    },
+  };
+}
+
+/**
  * How the dispatcher reaches an agent: an in-process function, an HTTP endpoint, a NATS subject,
  * an MCP server. A transport throws a ConclaveError (`AGENT_ERROR`, `TIMEOUT`, …) whose
  * `retryable` says whether another attempt can help.
  */
 export interface AgentTransport {
   readonly kind: 'inproc' | 'http' | 'nats' | 'mcp';
-  /** Performs one call; must stop promptly and reject when `signal` aborts. */
-  call(request: AgentRequest, signal: AbortSignal): Promise<unknown>;
+  /** Performs one call; should stop promptly and reject when `context.signal` aborts. */
+  call(request: AgentRequest, context: CallContext): Promise<unknown>;
   close(): Promise<void>;
 }

@@ -4,10 +4,17 @@ import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ConclaveError, toConclaveError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { systemRandom, type Random } from '../core/random.ts';
-import type { DeadLetterRecord, JsonObject, TaskRecord, TaskStatus, TaskUpdate } from '../core/task.ts';
+import {
+  FINAL_TASK_STATUSES,
+  type DeadLetterRecord,
+  type JsonObject,
+  type TaskRecord,
+  type TaskStatus,
+} from '../core/task.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import type { Store } from '../store/store.ts';
 import { AgentSlot } from './agent-slot.ts';
+import { AttemptContext } from './attempt-context.ts';
 import { backoffDelayMs } from './backoff.ts';
 import { createBalancer, type Balancer } from './balancer.ts';
 import { CircuitBreaker, type BreakerSnapshot } from './breaker.ts';
@@ -33,14 +40,18 @@ interface Live {
   /** Bumped on every attempt; callbacks of an older attempt are ignored. */
   attemptSeq: number;
   attemptStartedAt: number;
+  /** When the running attempt times out (epoch ms). */
+  deadline: number;
   slot: AgentSlot | null;
-  controller: AbortController | null;
+  context: AttemptContext | null;
+  /** The retry backoff timer. */
   timer: TimerHandle | null;
   cancelReason: string | null;
   waiters: ((rec: TaskRecord) => void)[] | null;
 }
 
 const EMPTY: JsonObject = Object.freeze({});
+const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /**
  * Turns tasks into agent calls: routing rule → candidate agents → load balancer → connection
@@ -68,6 +79,10 @@ export class Dispatcher {
   readonly #candidates = new Map<string, AgentSlot[]>();
   readonly #wakeTimers = new Map<string, TimerHandle>();
   readonly #unsubscribe: (() => void)[] = [];
+  /** Attempts in flight, for the deadline sweep. */
+  readonly #running = new Set<Live>();
+  #deadlineTimer: TimerHandle | null = null;
+  #deadlineAt = Infinity;
   #parkedCount = 0;
   #inFlight = 0;
   #retryWaiting = 0;
@@ -92,6 +107,7 @@ export class Dispatcher {
     this.#journal = new TaskJournal(this.#store.tasks, {
       maxBatch: options.groupCommitMaxBatch,
       onError: (err) => this.events.emit('store_error', err),
+      onCommitted: (records, statuses) => this.#committedStates(records, statuses),
     });
     const invalidate = (): void => this.#candidates.clear();
     this.#unsubscribe.push(this.#registry.on('registered', invalidate));
@@ -124,12 +140,7 @@ export class Dispatcher {
       if (rec.status === 'running') {
         rec.status = 'queued';
         rec.updatedAt = this.#clock.now();
-        void this.#journal.update({
-          id: rec.id,
-          status: 'queued',
-          attempts: rec.attempts,
-          updatedAt: rec.updatedAt,
-        });
+        this.#journal.touch(rec);
       }
       this.#enqueue(live);
     }
@@ -224,7 +235,9 @@ export class Dispatcher {
         this.#retryWaiting--;
         break;
       case 'running':
-        live.controller?.abort(error);
+        // The agent gets its abort signal; the task ends now, whatever the call does later.
+        live.context?.abort(error);
+        this.#settle(live, live.attemptSeq, error, undefined);
         return true;
       case 'committing':
         return true; // ends as soon as its insert commits
@@ -291,17 +304,16 @@ export class Dispatcher {
         };
       });
     }
+    if (this.#deadlineTimer !== null) this.#clock.clearTimeout(this.#deadlineTimer);
     for (const live of this.#live.values()) {
       if (live.timer !== null) this.#clock.clearTimeout(live.timer);
       if (live.state === 'running') {
-        live.controller?.abort(new ConclaveError('SHUTTING_DOWN', 'the dispatcher is shutting down'));
+        // Unfinished: back to queued in the store, to resume on the next start.
+        live.context?.abort(new ConclaveError('SHUTTING_DOWN', 'the dispatcher is shutting down'));
         live.state = 'done';
-        void this.#journal.update({
-          id: live.rec.id,
-          status: 'queued',
-          attempts: live.rec.attempts,
-          updatedAt: this.#clock.now(),
-        });
+        live.rec.status = 'queued';
+        live.rec.updatedAt = this.#clock.now();
+        this.#journal.touch(live.rec);
       }
     }
     await this.#journal.close();
@@ -391,8 +403,9 @@ export class Dispatcher {
       state: 'queued',
       attemptSeq: 0,
       attemptStartedAt: 0,
+      deadline: 0,
       slot: null,
-      controller: null,
+      context: null,
       timer: null,
       cancelReason: null,
       waiters: null,
@@ -510,17 +523,12 @@ export class Dispatcher {
     live.slot = slot;
     live.attemptStartedAt = now;
     const seq = ++live.attemptSeq;
-    void this.#journal.update({
-      id: rec.id,
-      status: 'running',
-      attempts: rec.attempts,
-      agent: slot.name,
-      startedAt: rec.startedAt,
-      updatedAt: now,
-    });
-    const controller = new AbortController();
-    live.controller = controller;
-    live.timer = this.#clock.setTimeout(() => this.#onTimeout(live, seq), rec.timeoutMs);
+    this.#journal.touch(rec);
+    const context = new AttemptContext();
+    live.context = context;
+    live.deadline = now + rec.timeoutMs;
+    this.#running.add(live);
+    if (live.deadline < this.#deadlineAt) this.#armDeadline(live.deadline);
     const request: AgentRequest = {
       taskId: rec.id,
       pattern: rec.pattern,
@@ -530,13 +538,13 @@ export class Dispatcher {
       attempt: rec.attempts,
       idempotencyKey: rec.id,
       corrId: rec.corrId,
-      headers: rec.corrId === null ? {} : { 'conclave-corr-id': rec.corrId },
+      headers: rec.corrId === null ? NO_HEADERS : { 'conclave-corr-id': rec.corrId },
       timeoutMs: rec.timeoutMs,
     };
     if (this.events.has('started')) this.events.emit('started', rec);
     let call: Promise<unknown>;
     try {
-      call = slot.info.transport.call(request, controller.signal);
+      call = slot.info.transport.call(request, context);
     } catch (err) {
       call = Promise.reject(toConclaveError(err, 'AGENT_ERROR'));
     }
@@ -547,24 +555,49 @@ export class Dispatcher {
     );
   }
 
-  #onTimeout(live: Live, seq: number): void {
-    if (live.attemptSeq !== seq || live.state !== 'running') return;
-    live.timer = null;
+  /**
+   * One timer for every attempt's timeout: armed for the earliest deadline, it expires what is due
+   * and re-arms for the next. Attempts that finish in time cost nothing here.
+   */
+  #armDeadline(at: number): void {
+    if (this.#deadlineTimer !== null) this.#clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlineAt = at;
+    this.#deadlineTimer = this.#clock.setTimeout(
+      () => this.#sweepDeadlines(),
+      Math.max(0, at - this.#clock.now()),
+    );
+  }
+
+  #sweepDeadlines(): void {
+    this.#deadlineTimer = null;
+    this.#deadlineAt = Infinity;
+    const now = this.#clock.now();
+    let next = Infinity;
+    const expired: Live[] = [];
+    for (const live of this.#running) {
+      if (live.deadline <= now) expired.push(live);
+      else if (live.deadline < next) next = live.deadline;
+    }
+    for (const live of expired) this.#onTimeout(live);
+    if (next !== Infinity && next < this.#deadlineAt) this.#armDeadline(next);
+  }
+
+  #onTimeout(live: Live): void {
+    if (live.state !== 'running') return;
     const error = new ConclaveError(
       'TIMEOUT',
       `task ${live.rec.id}: agent '${live.rec.agent}' did not answer within ${live.rec.timeoutMs} ms`,
       { details: { timeoutMs: live.rec.timeoutMs, agent: live.rec.agent } },
     );
-    live.controller?.abort(error);
-    this.#settle(live, seq, error, undefined);
+    live.context?.abort(error);
+    this.#settle(live, live.attemptSeq, error, undefined);
   }
 
   #settle(live: Live, seq: number, err: unknown, result: unknown): void {
     if (live.attemptSeq !== seq || live.state !== 'running') return;
     const slot = live.slot!;
-    if (live.timer !== null) this.#clock.clearTimeout(live.timer);
-    live.timer = null;
-    live.controller = null;
+    this.#running.delete(live);
+    live.context = null;
     live.slot = null;
     slot.inFlight--;
     this.#inFlight--;
@@ -635,13 +668,7 @@ export class Dispatcher {
       rec.updatedAt = now;
       live.state = 'retry_wait';
       this.#retryWaiting++;
-      void this.#journal.update({
-        id: rec.id,
-        status: 'queued',
-        attempts: rec.attempts,
-        error: rec.error,
-        updatedAt: now,
-      });
+      this.#journal.touch(rec);
       live.timer = this.#clock.setTimeout(() => {
         live.timer = null;
         if (live.state !== 'retry_wait') return;
@@ -671,37 +698,26 @@ export class Dispatcher {
     rec.updatedAt = now;
     if (live.attemptSeq > 0) rec.executionMs = now - live.attemptStartedAt;
     live.state = 'done';
-    const update: TaskUpdate = {
-      id: rec.id,
-      status,
-      attempts: rec.attempts,
-      agent: rec.agent,
-      result: rec.result,
-      error: rec.error,
-      finishedAt: now,
-      updatedAt: now,
-      executionMs: rec.executionMs,
-    };
-    let written: Promise<void>;
     if (status === 'dead_lettered') {
       this.#counts.deadLettered++;
-      written = this.#journal.deadLetter(update, this.#letterFor(rec, now));
+      this.#journal.deadLetter(rec, this.#letterFor(rec, now));
     } else {
       if (status === 'completed') this.#counts.completed++;
       else this.#counts.failed++;
-      written = this.#journal.update(update);
+      this.#journal.touch(rec);
     }
     if (this.events.has('finished')) this.events.emit('finished', rec);
-    written.then(
-      () => this.#release(live),
-      () => this.#release(live),
-    );
   }
 
-  /** Forgets a finished task once its final state is committed, and wakes its waiters. */
-  #release(live: Live): void {
-    this.#live.delete(live.rec.id);
-    if (live.waiters !== null) for (const w of live.waiters) w({ ...live.rec });
+  /** Forgets tasks whose final state is now committed, and wakes their waiters. */
+  #committedStates(records: readonly TaskRecord[], statuses: readonly TaskStatus[]): void {
+    for (let i = 0; i < records.length; i++) {
+      if (!FINAL_TASK_STATUSES.has(statuses[i]!)) continue;
+      const live = this.#live.get(records[i]!.id);
+      if (live === undefined || live.state !== 'done') continue;
+      this.#live.delete(live.rec.id);
+      if (live.waiters !== null) for (const w of live.waiters) w({ ...live.rec });
+    }
   }
 
   #letterFor(rec: TaskRecord, now: number): DeadLetterRecord {

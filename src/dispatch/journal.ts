@@ -1,6 +1,9 @@
 import { ConclaveError } from '../core/errors.ts';
-import type { DeadLetterRecord, TaskRecord, TaskUpdate } from '../core/task.ts';
+import type { DeadLetterRecord, TaskRecord, TaskStatus } from '../core/task.ts';
 import type { TaskRepository } from '../store/store.ts';
+
+/** How long a failed commit's state changes wait before they are tried again. */
+const RETRY_AFTER_FAILURE_MS = 250;
 
 /** Options for {@link TaskJournal}. */
 export interface TaskJournalOptions {
@@ -8,20 +11,25 @@ export interface TaskJournalOptions {
   maxBatch: number;
   /** Called when a commit fails (the waiting submits are rejected too). */
   onError?: (error: unknown) => void;
-  /** Called after each commit with its size and duration (for metrics). */
-  onCommit?: (rows: number, ms: number) => void;
+  /**
+   * Called after each commit with the records whose state it wrote and the status each had when
+   * the batch was formed (what is now durable at the least).
+   */
+  onCommitted?: (records: readonly TaskRecord[], statuses: readonly TaskStatus[]) => void;
 }
 
 /**
- * Group commit for task state. Writes made in the same turn of the event loop (and while a
- * commit is running) go to the store in one transaction; each writer awaits the commit that holds
- * its write. Updates to one task coalesce: only its latest state is written.
+ * Group commit for task state. Inserts made in the same turn of the event loop (and while a
+ * commit is running) go to the store in one transaction; each inserter awaits the commit that
+ * holds its row. State changes are not queued one by one: a changed task is marked dirty and its
+ * *current* state is written at the next commit, so any number of changes between two commits
+ * cost one row write.
  * @remarks An update can never overtake its task's insert: the dispatcher only runs a task after
  * the commit holding its insert has resolved.
  */
 export class TaskJournal {
   #inserts: TaskRecord[] = [];
-  #updates = new Map<string, TaskUpdate>();
+  #dirty = new Set<TaskRecord>();
   #deadLetters: DeadLetterRecord[] = [];
   #pending: Deferred | undefined;
   #running: Promise<void> | undefined;
@@ -35,7 +43,7 @@ export class TaskJournal {
 
   /** Rows waiting for a commit. */
   get backlog(): number {
-    return this.#inserts.length + this.#updates.size + this.#deadLetters.length;
+    return this.#inserts.length + this.#dirty.size + this.#deadLetters.length;
   }
 
   /** Queues an insert; resolves once it is committed. */
@@ -50,19 +58,16 @@ export class TaskJournal {
     return this.#schedule();
   }
 
-  /** Queues a state change; merges with a not-yet-written change to the same task. */
-  update(update: TaskUpdate): Promise<void> {
-    const prior = this.#updates.get(update.id);
-    // Update objects are the journal's own (callers build one per call), so merging in place is safe.
-    if (prior === undefined) this.#updates.set(update.id, update);
-    else Object.assign(prior, update);
-    return this.#schedule();
+  /** Marks a task changed: its state as of the next commit gets written. */
+  touch(record: TaskRecord): void {
+    this.#dirty.add(record);
+    void this.#schedule();
   }
 
-  /** Queues a dead letter (with its task's final update, in the same transaction). */
-  deadLetter(update: TaskUpdate, letter: DeadLetterRecord): Promise<void> {
+  /** Marks a task changed and adds its dead letter, in the same transaction as its final state. */
+  deadLetter(record: TaskRecord, letter: DeadLetterRecord): void {
     this.#deadLetters.push(letter);
-    return this.update(update);
+    this.touch(record);
   }
 
   /** Resolves when everything written so far is committed. */
@@ -94,25 +99,30 @@ export class TaskJournal {
     if (waiters === undefined) return;
     const max = this.options.maxBatch;
     const inserts = this.#takeInserts(max);
-    const updates = this.#takeUpdates(max);
+    const updates = this.#takeDirty(max);
+    const statuses = updates.map((r) => r.status);
     const deadLetters = this.#deadLetters;
     this.#deadLetters = [];
-    const more = this.#inserts.length > 0 || this.#updates.size > 0;
+    const more = this.#inserts.length > 0 || this.#dirty.size > 0;
     // Writers of rows left for the next batch keep waiting on a fresh deferred.
     this.#pending = more ? new Deferred() : undefined;
-    const startedAt = performance.now();
-    const rows = inserts.length + updates.length + deadLetters.length;
     this.#running = this.tasks
       .writeBatch({ inserts, updates, deadLetters })
       .then(
         () => {
-          this.options.onCommit?.(rows, performance.now() - startedAt);
+          if (updates.length > 0) this.options.onCommitted?.(updates, statuses);
           if (more) this.#pending?.chain(waiters);
           else waiters.resolve();
         },
         (error: unknown) => {
+          // Nothing of the batch landed: its changed tasks stay dirty for the next attempt.
+          for (const r of updates) this.#dirty.add(r);
+          this.#deadLetters.unshift(...deadLetters);
           this.options.onError?.(error);
           waiters.reject(error);
+          if (this.#dirty.size > 0 && !this.#closed) {
+            setTimeout(() => void this.#schedule(), RETRY_AFTER_FAILURE_MS).unref();
+          }
         },
       )
       .finally(() => {
@@ -130,12 +140,17 @@ export class TaskJournal {
     return this.#inserts.splice(0, max);
   }
 
-  #takeUpdates(max: number): TaskUpdate[] {
-    const out: TaskUpdate[] = [];
-    for (const [id, u] of this.#updates) {
+  #takeDirty(max: number): TaskRecord[] {
+    if (this.#dirty.size <= max) {
+      const all = [...this.#dirty];
+      this.#dirty.clear();
+      return all;
+    }
+    const out: TaskRecord[] = [];
+    for (const r of this.#dirty) {
       if (out.length >= max) break;
-      out.push(u);
-      this.#updates.delete(id);
+      out.push(r);
+      this.#dirty.delete(r);
     }
     return out;
   }
@@ -152,8 +167,8 @@ class Deferred {
       this.resolve = resolve;
       this.reject = reject;
     });
-    // Writers that do not await (fire-and-forget updates) must not cause unhandled rejections;
-    // failures reach onError.
+    // Writers that do not await (state changes) must not cause unhandled rejections; failures
+    // reach onError.
     this.promise.catch(() => undefined);
   }
 

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpTransport, parseRetryAfter } from '../../src/agents/index.ts';
+import { HttpTransport, parseRetryAfter, callContext } from '../../src/agents/index.ts';
 import type { HttpAgentRequestBody } from '../../src/agents/index.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { ConclaveError } from '../../src/core/errors.ts';
@@ -94,7 +94,7 @@ describe('HttpTransport', () => {
         'x-team': 'risk', // a request header wins over a static one
       },
     });
-    await expect(t.call(request, live())).resolves.toEqual({ score: 0.42, approved: true });
+    await expect(t.call(request, callContext(live()))).resolves.toEqual({ score: 0.42, approved: true });
 
     const [got] = server.received;
     expect(got?.method).toBe('POST');
@@ -124,12 +124,16 @@ describe('HttpTransport', () => {
       res.writeHead(204);
       res.end();
     });
-    await expect(new HttpTransport({ endpoint: server.url }).call(makeRequest(), live())).resolves.toBeNull();
+    await expect(
+      new HttpTransport({ endpoint: server.url }).call(makeRequest(), callContext(live())),
+    ).resolves.toBeNull();
   });
 
   it('maps 500 to a retryable AGENT_ERROR naming the endpoint, status and body', async () => {
     const server = await serve((res) => json(res, 500, { error: 'model not loaded' }));
-    const err = await failure(new HttpTransport({ endpoint: server.url }).call(makeRequest(), live()));
+    const err = await failure(
+      new HttpTransport({ endpoint: server.url }).call(makeRequest(), callContext(live())),
+    );
     expect(err.code).toBe('AGENT_ERROR');
     expect(err.retryable).toBe(true);
     expect(err.message).toContain(server.url);
@@ -140,13 +144,17 @@ describe('HttpTransport', () => {
 
   it('maps 408 to a retryable AGENT_ERROR', async () => {
     const server = await serve((res) => json(res, 408, {}));
-    const err = await failure(new HttpTransport({ endpoint: server.url }).call(makeRequest(), live()));
+    const err = await failure(
+      new HttpTransport({ endpoint: server.url }).call(makeRequest(), callContext(live())),
+    );
     expect(err).toMatchObject({ code: 'AGENT_ERROR', retryable: true });
   });
 
   it('maps 429 to a retryable AGENT_ERROR with Retry-After in details.retryAfterMs', async () => {
     const server = await serve((res) => json(res, 429, { error: 'slow down' }, { 'retry-after': '7' }));
-    const err = await failure(new HttpTransport({ endpoint: server.url }).call(makeRequest(), live()));
+    const err = await failure(
+      new HttpTransport({ endpoint: server.url }).call(makeRequest(), callContext(live())),
+    );
     expect(err).toMatchObject({
       code: 'AGENT_ERROR',
       retryable: true,
@@ -158,14 +166,18 @@ describe('HttpTransport', () => {
     const clock = new ManualClock(Date.UTC(2024, 0, 2, 14, 30, 0));
     const at = new Date(clock.now() + 5_000).toUTCString();
     const server = await serve((res) => json(res, 429, {}, { 'retry-after': at }));
-    const err = await failure(new HttpTransport({ endpoint: server.url, clock }).call(makeRequest(), live()));
+    const err = await failure(
+      new HttpTransport({ endpoint: server.url, clock }).call(makeRequest(), callContext(live())),
+    );
     expect(err.details['retryAfterMs']).toBe(5_000);
   });
 
   it('maps 400 to a non-retryable AGENT_ERROR with a short excerpt of the body', async () => {
     const long = `invalid symbol ${'x'.repeat(5_000)}`;
     const server = await serve((res) => json(res, 400, long));
-    const err = await failure(new HttpTransport({ endpoint: server.url }).call(makeRequest(), live()));
+    const err = await failure(
+      new HttpTransport({ endpoint: server.url }).call(makeRequest(), callContext(live())),
+    );
     expect(err).toMatchObject({ code: 'AGENT_ERROR', retryable: false });
     expect(err.message).toContain('400');
     expect(err.message).toContain('invalid symbol');
@@ -174,7 +186,9 @@ describe('HttpTransport', () => {
 
   it('maps an invalid JSON 200 body to a non-retryable AGENT_ERROR naming the endpoint', async () => {
     const server = await serve((res) => json(res, 200, '{"score": 0.4'));
-    const err = await failure(new HttpTransport({ endpoint: server.url }).call(makeRequest(), live()));
+    const err = await failure(
+      new HttpTransport({ endpoint: server.url }).call(makeRequest(), callContext(live())),
+    );
     expect(err).toMatchObject({ code: 'AGENT_ERROR', retryable: false });
     expect(err.message).toContain(server.url);
     expect(err.message).toContain('invalid JSON');
@@ -183,7 +197,10 @@ describe('HttpTransport', () => {
   it('rejects with CANCELLED when aborted while the server hangs', async () => {
     const server = await serve(() => {}); // never answers
     const controller = new AbortController();
-    const pending = new HttpTransport({ endpoint: server.url }).call(makeRequest(), controller.signal);
+    const pending = new HttpTransport({ endpoint: server.url }).call(
+      makeRequest(),
+      callContext(controller.signal),
+    );
     await server.nextRequest;
     controller.abort();
     const err = await failure(pending);
@@ -205,7 +222,7 @@ describe('HttpTransport', () => {
     };
     const controller = new AbortController();
     const t = new HttpTransport({ endpoint: server.url, fetch: watchingFetch });
-    const pending = t.call(makeRequest(), controller.signal);
+    const pending = t.call(makeRequest(), callContext(controller.signal));
     await arrived; // the status line is in: the transport is now reading the body
     controller.abort();
     expect((await failure(pending)).code).toBe('CANCELLED');
@@ -216,7 +233,7 @@ describe('HttpTransport', () => {
     const url = server.url;
     const s = servers.pop()!;
     await new Promise<void>((resolve) => s.close(() => resolve()));
-    const err = await failure(new HttpTransport({ endpoint: url }).call(makeRequest(), live()));
+    const err = await failure(new HttpTransport({ endpoint: url }).call(makeRequest(), callContext(live())));
     expect(err).toMatchObject({ code: 'AGENT_UNAVAILABLE', retryable: true });
     expect(err.message).toContain(url);
     expect(err.message).toContain('ECONNREFUSED');
@@ -229,7 +246,7 @@ describe('HttpTransport', () => {
       return new Response(JSON.stringify({ ok: 1 }), { status: 200 });
     };
     const t = new HttpTransport({ endpoint: 'http://agent.invalid/x', fetch: fakeFetch });
-    await expect(t.call(makeRequest(), live())).resolves.toEqual({ ok: 1 });
+    await expect(t.call(makeRequest(), callContext(live()))).resolves.toEqual({ ok: 1 });
     expect(calls).toEqual(['http://agent.invalid/x']);
   });
 
@@ -238,7 +255,7 @@ describe('HttpTransport', () => {
     expect(() => new HttpTransport({ endpoint: 'ftp://host/x' })).toThrow(/http or https/);
     const t = new HttpTransport({ endpoint: 'http://127.0.0.1:9/x' });
     await t.close();
-    expect((await failure(t.call(makeRequest(), live()))).code).toBe('AGENT_UNAVAILABLE');
+    expect((await failure(t.call(makeRequest(), callContext(live())))).code).toBe('AGENT_UNAVAILABLE');
   });
 });
 

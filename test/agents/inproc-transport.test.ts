@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { InprocTransport } from '../../src/agents/index.ts';
+import { InprocTransport, callContext } from '../../src/agents/index.ts';
 import { ConclaveError } from '../../src/core/errors.ts';
 import { makeRequest } from './helpers.ts';
 
@@ -9,14 +9,29 @@ describe('InprocTransport', () => {
   it('is of kind inproc and resolves with a sync or async result, passing request and signal', async () => {
     const request = makeRequest();
     const s = signal();
-    const fn = vi.fn((r: typeof request) => ({ echoed: r.payload }));
+    const fn = vi.fn((r: typeof request, _signal: AbortSignal) => ({ echoed: r.payload }));
     const t = new InprocTransport(fn);
     expect(t.kind).toBe('inproc');
-    await expect(t.call(request, s)).resolves.toEqual({ echoed: request.payload });
+    await expect(t.call(request, callContext(s))).resolves.toEqual({ echoed: request.payload });
     expect(fn).toHaveBeenCalledWith(request, s);
+    // A handler that takes no signal is not handed one, so none has to be created for it.
+    let signalRead = false;
+    const lazy = {
+      get signal(): AbortSignal {
+        signalRead = true;
+        return s;
+      },
+      aborted: false,
+    };
+    const oneArg = vi.fn((r: typeof request) => r.attempt);
+    await expect(new InprocTransport(oneArg).call(request, lazy)).resolves.toBe(request.attempt);
+    expect(oneArg.mock.calls[0]).toHaveLength(1);
+    expect(signalRead).toBe(false);
 
     const asyncT = new InprocTransport(async (r) => ({ attempt: r.attempt }));
-    await expect(asyncT.call(makeRequest({ attempt: 3 }), signal())).resolves.toEqual({ attempt: 3 });
+    await expect(asyncT.call(makeRequest({ attempt: 3 }), callContext(signal()))).resolves.toEqual({
+      attempt: 3,
+    });
   });
 
   it('wraps a thrown error into a retryable AGENT_ERROR keeping the original as cause', async () => {
@@ -24,7 +39,7 @@ describe('InprocTransport', () => {
     const t = new InprocTransport(() => {
       throw original;
     });
-    const err = await t.call(makeRequest(), signal()).catch((e: unknown) => e);
+    const err = await t.call(makeRequest(), callContext(signal())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConclaveError);
     expect(err).toMatchObject({ code: 'AGENT_ERROR', retryable: true, cause: original });
     expect((err as ConclaveError).message).toContain('division by zero');
@@ -33,7 +48,7 @@ describe('InprocTransport', () => {
 
   it('wraps an async rejection and a thrown non-Error too', async () => {
     const rejecting = new InprocTransport(async () => Promise.reject(new TypeError('bad input')));
-    await expect(rejecting.call(makeRequest(), signal())).rejects.toMatchObject({
+    await expect(rejecting.call(makeRequest(), callContext(signal()))).rejects.toMatchObject({
       code: 'AGENT_ERROR',
       retryable: true,
     });
@@ -41,7 +56,7 @@ describe('InprocTransport', () => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- agents written by others may throw anything
       throw 'plain string';
     });
-    await expect(stringy.call(makeRequest(), signal())).rejects.toMatchObject({
+    await expect(stringy.call(makeRequest(), callContext(signal()))).rejects.toMatchObject({
       code: 'AGENT_ERROR',
       message: expect.stringContaining('plain string') as string,
     });
@@ -52,13 +67,13 @@ describe('InprocTransport', () => {
     const t = new InprocTransport(async () => {
       throw domain;
     });
-    await expect(t.call(makeRequest(), signal())).rejects.toBe(domain);
+    await expect(t.call(makeRequest(), callContext(signal()))).rejects.toBe(domain);
   });
 
   it('rejects with CANCELLED promptly on abort even when the function ignores the signal', async () => {
     const t = new InprocTransport(() => new Promise(() => {})); // never settles, ignores the signal
     const controller = new AbortController();
-    const pending = t.call(makeRequest(), controller.signal);
+    const pending = t.call(makeRequest(), callContext(controller.signal));
     controller.abort(new Error('deadline'));
     await expect(pending).rejects.toMatchObject({ code: 'CANCELLED', retryable: false });
   });
@@ -71,7 +86,7 @@ describe('InprocTransport', () => {
         ),
     );
     const controller = new AbortController();
-    const pending = t.call(makeRequest(), controller.signal);
+    const pending = t.call(makeRequest(), callContext(controller.signal));
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
   });
@@ -79,7 +94,9 @@ describe('InprocTransport', () => {
   it('does not call the function when the signal is already aborted', async () => {
     const fn = vi.fn(() => 1);
     const t = new InprocTransport(fn);
-    await expect(t.call(makeRequest(), AbortSignal.abort())).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(t.call(makeRequest(), callContext(AbortSignal.abort()))).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
     expect(fn).not.toHaveBeenCalled();
   });
 
@@ -87,7 +104,9 @@ describe('InprocTransport', () => {
     const fn = vi.fn(() => 1);
     const t = new InprocTransport(fn);
     await t.close();
-    await expect(t.call(makeRequest(), signal())).rejects.toMatchObject({ code: 'AGENT_UNAVAILABLE' });
+    await expect(t.call(makeRequest(), callContext(signal()))).rejects.toMatchObject({
+      code: 'AGENT_UNAVAILABLE',
+    });
     expect(fn).not.toHaveBeenCalled();
   });
 });

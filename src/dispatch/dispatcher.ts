@@ -30,7 +30,8 @@ import { TokenBucketLimiter, type RateLimiter } from './rate-limiter.ts';
 import type { Route, RoutingTable } from './routing.ts';
 import { checkPayloadSize, parseSubmitInput, type SubmitInput } from './submit-schema.ts';
 
-type LiveState = 'committing' | 'queued' | 'parked' | 'running' | 'retry_wait' | 'done';
+/** `done`: final state reached; `released`: and committed, so forgotten. */
+type LiveState = 'committing' | 'queued' | 'parked' | 'running' | 'retry_wait' | 'done' | 'released';
 
 /** A task the dispatcher is holding: its record (the current truth) and its runtime handles. */
 interface Live {
@@ -71,7 +72,7 @@ export class Dispatcher {
   readonly #random: Random;
   readonly #limiter: RateLimiter;
   readonly #balancer: Balancer;
-  readonly #journal: TaskJournal;
+  readonly #journal: TaskJournal<Live>;
   readonly #live = new Map<string, Live>();
   readonly #queue = new PriorityQueue<Live>();
   readonly #parked = new Map<string, PriorityQueue<Live>>();
@@ -104,10 +105,13 @@ export class Dispatcher {
       this.#limiter.setLimit(`agent:${agent}`, limit);
     }
     this.#balancer = createBalancer(options.balancing);
-    this.#journal = new TaskJournal(this.#store.tasks, {
+    this.#journal = new TaskJournal<Live>(this.#store.tasks, {
       maxBatch: options.groupCommitMaxBatch,
+      // SQLite applies batches in the order handed over (one writer thread, or kysely's FIFO
+      // connection mutex), so a second commit can be formed while the first is written.
+      maxInFlightCommits: this.#store.dialect === 'sqlite' ? 2 : 1,
       onError: (err) => this.events.emit('store_error', err),
-      onCommitted: (records, statuses) => this.#committedStates(records, statuses),
+      onCommitted: (entries, statuses) => this.#committedStates(entries, statuses),
     });
     const invalidate = (): void => this.#candidates.clear();
     this.#unsubscribe.push(this.#registry.on('registered', invalidate));
@@ -140,7 +144,7 @@ export class Dispatcher {
       if (rec.status === 'running') {
         rec.status = 'queued';
         rec.updatedAt = this.#clock.now();
-        this.#journal.touch(rec);
+        this.#journal.touch(live);
       }
       this.#enqueue(live);
     }
@@ -226,8 +230,7 @@ export class Dispatcher {
         this.#queue.removeWhere((l) => l === live);
         break;
       case 'parked':
-        this.#parkedCount -=
-          this.#parked.get(routeKey(live.route))?.removeWhere((l) => l === live).length ?? 0;
+        this.#parkedCount -= this.#parked.get(live.route.key)?.removeWhere((l) => l === live).length ?? 0;
         break;
       case 'retry_wait':
         if (live.timer !== null) this.#clock.clearTimeout(live.timer);
@@ -313,7 +316,7 @@ export class Dispatcher {
         live.state = 'done';
         live.rec.status = 'queued';
         live.rec.updatedAt = this.#clock.now();
-        this.#journal.touch(live.rec);
+        this.#journal.touch(live);
       }
     }
     await this.#journal.close();
@@ -453,7 +456,7 @@ export class Dispatcher {
   }
 
   #park(live: Live): void {
-    const key = routeKey(live.route);
+    const key = live.route.key;
     let parked = this.#parked.get(key);
     if (parked === undefined) this.#parked.set(key, (parked = new PriorityQueue<Live>()));
     parked.push(live, live.rec.priority);
@@ -468,7 +471,7 @@ export class Dispatcher {
   #tryStart(live: Live): 'started' | 'busy' | 'failed' {
     const route = live.route;
     const candidates = this.#candidatesFor(route);
-    const key = routeKey(route);
+    const key = route.key;
     let busy = false;
     let rateWaitMs = Infinity;
     let skipped: AgentSlot[] | null = null;
@@ -523,7 +526,7 @@ export class Dispatcher {
     live.slot = slot;
     live.attemptStartedAt = now;
     const seq = ++live.attemptSeq;
-    this.#journal.touch(rec);
+    this.#journal.touch(live);
     const context = new AttemptContext();
     live.context = context;
     live.deadline = now + rec.timeoutMs;
@@ -668,7 +671,7 @@ export class Dispatcher {
       rec.updatedAt = now;
       live.state = 'retry_wait';
       this.#retryWaiting++;
-      this.#journal.touch(rec);
+      this.#journal.touch(live);
       live.timer = this.#clock.setTimeout(() => {
         live.timer = null;
         if (live.state !== 'retry_wait') return;
@@ -700,21 +703,21 @@ export class Dispatcher {
     live.state = 'done';
     if (status === 'dead_lettered') {
       this.#counts.deadLettered++;
-      this.#journal.deadLetter(rec, this.#letterFor(rec, now));
+      this.#journal.deadLetter(live, this.#letterFor(rec, now));
     } else {
       if (status === 'completed') this.#counts.completed++;
       else this.#counts.failed++;
-      this.#journal.touch(rec);
+      this.#journal.touch(live);
     }
     if (this.events.has('finished')) this.events.emit('finished', rec);
   }
 
   /** Forgets tasks whose final state is now committed, and wakes their waiters. */
-  #committedStates(records: readonly TaskRecord[], statuses: readonly TaskStatus[]): void {
-    for (let i = 0; i < records.length; i++) {
-      if (!FINAL_TASK_STATUSES.has(statuses[i]!)) continue;
-      const live = this.#live.get(records[i]!.id);
-      if (live === undefined || live.state !== 'done') continue;
+  #committedStates(entries: readonly Live[], statuses: readonly TaskStatus[]): void {
+    for (let i = 0; i < entries.length; i++) {
+      const live = entries[i]!;
+      if (live.state !== 'done' || !FINAL_TASK_STATUSES.has(statuses[i]!)) continue;
+      live.state = 'released';
       this.#live.delete(live.rec.id);
       if (live.waiters !== null) for (const w of live.waiters) w({ ...live.rec });
     }
@@ -742,7 +745,7 @@ export class Dispatcher {
   // ---- agents ---------------------------------------------------------------------------------
 
   #candidatesFor(route: Route): AgentSlot[] {
-    const key = routeKey(route);
+    const key = route.key;
     let list = this.#candidates.get(key);
     if (list === undefined) {
       const infos =
@@ -770,8 +773,4 @@ export class Dispatcher {
     }
     return slot;
   }
-}
-
-function routeKey(route: Route): string {
-  return `${route.kind}:${route.target}`;
 }

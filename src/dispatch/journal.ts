@@ -5,17 +5,27 @@ import type { TaskRepository } from '../store/store.ts';
 /** How long a failed commit's state changes wait before they are tried again. */
 const RETRY_AFTER_FAILURE_MS = 250;
 
+/** What the journal tracks for a changed task: its live record. */
+export interface JournalEntry {
+  readonly rec: TaskRecord;
+}
+
 /** Options for {@link TaskJournal}. */
-export interface TaskJournalOptions {
+export interface TaskJournalOptions<E extends JournalEntry> {
   /** Most rows of one kind in one transaction; more waits for the next. */
   maxBatch: number;
+  /**
+   * Commits that may be in flight at once. More than one only for a store that applies batches in
+   * the order they were handed to it (SQLite's writer does; a PostgreSQL pool does not). Default 1.
+   */
+  maxInFlightCommits?: number;
   /** Called when a commit fails (the waiting submits are rejected too). */
   onError?: (error: unknown) => void;
   /**
    * Called after each commit with the records whose state it wrote and the status each had when
    * the batch was formed (what is now durable at the least).
    */
-  onCommitted?: (records: readonly TaskRecord[], statuses: readonly TaskStatus[]) => void;
+  onCommitted?: (entries: readonly E[], statuses: readonly TaskStatus[]) => void;
 }
 
 /**
@@ -27,136 +37,148 @@ export interface TaskJournalOptions {
  * @remarks An update can never overtake its task's insert: the dispatcher only runs a task after
  * the commit holding its insert has resolved.
  */
-export class TaskJournal {
-  #inserts: TaskRecord[] = [];
-  #dirty = new Set<TaskRecord>();
+export class TaskJournal<E extends JournalEntry> {
+  /** Inserts waiting for a commit, in segments of at most maxBatch; each commits in one transaction. */
+  readonly #segments: Segment[] = [];
+  #dirty = new Set<E>();
   #deadLetters: DeadLetterRecord[] = [];
-  #pending: Deferred | undefined;
-  #running: Promise<void> | undefined;
+  readonly #running = new Set<Promise<void>>();
   #scheduled = false;
   #closed = false;
 
   constructor(
     private readonly tasks: TaskRepository,
-    private readonly options: TaskJournalOptions,
+    private readonly options: TaskJournalOptions<E>,
   ) {}
 
   /** Rows waiting for a commit. */
   get backlog(): number {
-    return this.#inserts.length + this.#dirty.size + this.#deadLetters.length;
+    let inserts = 0;
+    for (const s of this.#segments) inserts += s.inserts.length;
+    return inserts + this.#dirty.size + this.#deadLetters.length;
   }
 
-  /** Queues an insert; resolves once it is committed. */
+  /** Queues an insert; resolves once the transaction holding it has committed. */
   insert(record: TaskRecord): Promise<void> {
-    this.#inserts.push(record);
-    return this.#schedule();
+    if (this.#closed) return closedError();
+    let segment = this.#segments.at(-1);
+    if (segment === undefined || segment.inserts.length >= this.options.maxBatch) {
+      this.#segments.push((segment = { inserts: [], done: new Deferred() }));
+    }
+    segment.inserts.push(record);
+    this.#schedule();
+    return segment.done.promise;
   }
 
-  /** Queues many inserts; resolves once all are committed. */
+  /** Queues inserts that must commit together (one transaction, whatever their number). */
   insertMany(records: readonly TaskRecord[]): Promise<void> {
-    for (const r of records) this.#inserts.push(r);
-    return this.#schedule();
+    if (this.#closed) return closedError();
+    const segment: Segment = { inserts: [...records], done: new Deferred() };
+    this.#segments.push(segment);
+    this.#schedule();
+    return segment.done.promise;
   }
 
   /** Marks a task changed: its state as of the next commit gets written. */
-  touch(record: TaskRecord): void {
-    this.#dirty.add(record);
-    void this.#schedule();
+  touch(entry: E): void {
+    this.#dirty.add(entry);
+    this.#schedule();
   }
 
   /** Marks a task changed and adds its dead letter, in the same transaction as its final state. */
-  deadLetter(record: TaskRecord, letter: DeadLetterRecord): void {
+  deadLetter(entry: E, letter: DeadLetterRecord): void {
     this.#deadLetters.push(letter);
-    this.touch(record);
+    this.touch(entry);
   }
 
-  /** Resolves when everything written so far is committed. */
+  /** Resolves when everything written so far is committed (or has failed). */
   async flush(): Promise<void> {
-    while (this.#pending !== undefined || this.#running !== undefined) {
-      await (this.#pending?.promise ?? this.#running);
+    while (this.#running.size > 0 || this.#hasWork()) {
+      if (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
-  /** Flushes, then refuses further writes. */
+  /** Flushes, then refuses further inserts. */
   async close(): Promise<void> {
     await this.flush();
     this.#closed = true;
   }
 
-  #schedule(): Promise<void> {
-    if (this.#closed) return Promise.reject(new ConclaveError('SHUTTING_DOWN', 'the task journal is closed'));
-    this.#pending ??= new Deferred();
-    if (!this.#scheduled && this.#running === undefined) {
+  #hasWork(): boolean {
+    return this.#segments.length > 0 || this.#dirty.size > 0 || this.#deadLetters.length > 0;
+  }
+
+  #schedule(): void {
+    if (!this.#scheduled && this.#running.size < (this.options.maxInFlightCommits ?? 1)) {
       this.#scheduled = true;
-      setImmediate(() => this.#commit());
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#commit();
+      });
     }
-    return this.#pending.promise;
   }
 
   #commit(): void {
-    this.#scheduled = false;
-    const waiters = this.#pending;
-    if (waiters === undefined) return;
-    const max = this.options.maxBatch;
-    const inserts = this.#takeInserts(max);
-    const updates = this.#takeDirty(max);
+    if (!this.#hasWork() || this.#running.size >= (this.options.maxInFlightCommits ?? 1)) return;
+    const segment = this.#segments.shift();
+    const inserts = segment?.inserts ?? [];
+    const changed = this.#takeDirty(this.options.maxBatch);
+    const updates = changed.map((e) => e.rec);
     const statuses = updates.map((r) => r.status);
     const deadLetters = this.#deadLetters;
     this.#deadLetters = [];
-    const more = this.#inserts.length > 0 || this.#dirty.size > 0;
-    // Writers of rows left for the next batch keep waiting on a fresh deferred.
-    this.#pending = more ? new Deferred() : undefined;
-    this.#running = this.tasks
-      .writeBatch({ inserts, updates, deadLetters })
-      .then(
-        () => {
-          if (updates.length > 0) this.options.onCommitted?.(updates, statuses);
-          if (more) this.#pending?.chain(waiters);
-          else waiters.resolve();
-        },
-        (error: unknown) => {
-          // Nothing of the batch landed: its changed tasks stay dirty for the next attempt.
-          for (const r of updates) this.#dirty.add(r);
-          this.#deadLetters.unshift(...deadLetters);
-          this.options.onError?.(error);
-          waiters.reject(error);
-          if (this.#dirty.size > 0 && !this.#closed) {
-            setTimeout(() => void this.#schedule(), RETRY_AFTER_FAILURE_MS).unref();
-          }
-        },
-      )
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#pending !== undefined) this.#commit();
-      });
+    const running: Promise<void> = this.tasks.writeBatch({ inserts, updates, deadLetters }).then(
+      () => {
+        // Hand the store its next batch before waking anyone: the wake-ups run a lot of code.
+        this.#running.delete(running);
+        this.#commit();
+        if (changed.length > 0) this.options.onCommitted?.(changed, statuses);
+        segment?.done.resolve();
+      },
+      (error: unknown) => {
+        this.#running.delete(running);
+        // Nothing of the batch landed: its inserters hear of it; its changed tasks stay dirty.
+        for (const e of changed) this.#dirty.add(e);
+        this.#deadLetters.unshift(...deadLetters);
+        this.options.onError?.(error);
+        segment?.done.reject(error);
+        if (this.#dirty.size > 0 && !this.#closed) {
+          setTimeout(() => this.#schedule(), RETRY_AFTER_FAILURE_MS).unref();
+        } else this.#commit();
+      },
+    );
+    this.#running.add(running);
+    // Pipelining: with room for another commit, form it on the next turn from what arrives meanwhile.
+    if (this.#hasWork()) this.#schedule();
   }
 
-  #takeInserts(max: number): TaskRecord[] {
-    if (this.#inserts.length <= max) {
-      const all = this.#inserts;
-      this.#inserts = [];
-      return all;
-    }
-    return this.#inserts.splice(0, max);
-  }
-
-  #takeDirty(max: number): TaskRecord[] {
+  #takeDirty(max: number): E[] {
     if (this.#dirty.size <= max) {
       const all = [...this.#dirty];
       this.#dirty.clear();
       return all;
     }
-    const out: TaskRecord[] = [];
-    for (const r of this.#dirty) {
+    const out: E[] = [];
+    for (const e of this.#dirty) {
       if (out.length >= max) break;
-      out.push(r);
-      this.#dirty.delete(r);
+      out.push(e);
+      this.#dirty.delete(e);
     }
     return out;
   }
 }
 
-/** A promise with its resolvers, that can also settle when another one does. */
+interface Segment {
+  inserts: TaskRecord[];
+  done: Deferred;
+}
+
+function closedError(): Promise<never> {
+  return Promise.reject(new ConclaveError('SHUTTING_DOWN', 'the task journal is closed'));
+}
+
+/** A promise with its resolvers. */
 class Deferred {
   readonly promise: Promise<void>;
   resolve!: () => void;
@@ -167,13 +189,7 @@ class Deferred {
       this.resolve = resolve;
       this.reject = reject;
     });
-    // Writers that do not await (state changes) must not cause unhandled rejections; failures
-    // reach onError.
+    // A failure also reaches onError; an inserter that stopped listening must not crash the process.
     this.promise.catch(() => undefined);
-  }
-
-  /** Settles `other` when this settles. */
-  chain(other: Deferred): void {
-    this.promise.then(other.resolve, other.reject);
   }
 }

@@ -8,6 +8,8 @@ export interface Route {
   kind: 'agent' | 'capability';
   /** The agent name or the capability. */
   target: string;
+  /** `kind:target`: routes with the same key share agents, queues and balancer state. */
+  key: string;
   /** The capability the agent is asked for (the pattern, unless the rule names one). */
   capability: string;
   endpoint: string | null;
@@ -39,6 +41,10 @@ export class RoutingTable {
       pattern: rule.pattern,
       kind: rule.target_agent !== undefined ? 'agent' : 'capability',
       target: rule.target_agent ?? rule.capability ?? rule.pattern,
+      key:
+        rule.target_agent !== undefined
+          ? `agent:${rule.target_agent}`
+          : `capability:${rule.capability ?? rule.pattern}`,
       capability: rule.capability ?? rule.pattern,
       endpoint: rule.endpoint ?? null,
       timeoutMs: rule.timeout === undefined ? null : Math.round(rule.timeout * 1000),
@@ -60,6 +66,7 @@ export class RoutingTable {
         pattern,
         kind: 'capability',
         target: pattern,
+        key: `capability:${pattern}`,
         capability: pattern,
         endpoint: null,
         timeoutMs: null,

@@ -10,6 +10,8 @@ import type { UpdateRow } from './task-rows.ts';
  */
 export interface BatchWriter {
   write(batch: TaskBatch): Promise<void>;
+  /** Releases what the writer holds (a writer thread); called when the store closes. */
+  close?(): Promise<void>;
 }
 
 /** Splits `items` into runs of at most `size`. */

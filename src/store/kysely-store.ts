@@ -36,6 +36,7 @@ export class KyselyStore implements Store {
   readonly #schema: string | undefined;
   readonly #onClose: (() => Promise<void>) | undefined;
   #closed: Promise<void> | undefined;
+  readonly #writer: BatchWriter;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect, options: KyselyStoreOptions = {}) {
     this.db = db;
@@ -44,6 +45,7 @@ export class KyselyStore implements Store {
     this.#onClose = options.onClose;
     const maxParameters = MAX_PARAMETERS[dialect];
     const writer = options.batchWriter ?? new KyselyBatchWriter(db, { maxParameters });
+    this.#writer = writer;
     this.tasks = new KyselyTaskRepository(db, { writer, maxParameters });
   }
 
@@ -65,6 +67,7 @@ export class KyselyStore implements Store {
   /** Releases the connection or pool; idempotent. */
   close(): Promise<void> {
     this.#closed ??= guard('close', async () => {
+      await this.#writer.close?.();
       await this.db.destroy();
       await this.#onClose?.();
     });

@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Database } from './schema.ts';
 import { ConclaveError } from '../core/errors.ts';
 import * as tasksAndDeadLetters from './migrations/0001-tasks-and-dead-letters.ts';
+import * as partialTaskIndexes from './migrations/0002-partial-task-indexes.ts';
 
 /**
  * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
@@ -10,6 +11,7 @@ import * as tasksAndDeadLetters from './migrations/0001-tasks-and-dead-letters.t
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_tasks_and_dead_letters': tasksAndDeadLetters,
+  '0002_partial_task_indexes': partialTaskIndexes,
 };
 
 /** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */

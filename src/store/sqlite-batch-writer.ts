@@ -14,23 +14,16 @@ import {
   updateValues,
 } from './task-rows.ts';
 
-/** The slice of a better-sqlite3 statement this writer uses (typed here so it never imports the driver). */
-export interface SqliteStatementLike {
-  run(...params: unknown[]): unknown;
-}
+/** One statement run: its index in the catalog, then its parameters. */
+export type SqliteOp = [statement: number, params: unknown[]];
 
-/** The slice of a better-sqlite3 database this writer uses. */
-export interface SqliteDatabaseLike {
-  prepare(sql: string): SqliteStatementLike;
-  readonly inTransaction: boolean;
-}
-
-interface Statements {
-  begin: SqliteStatementLike;
-  commit: SqliteStatementLike;
-  rollback: SqliteStatementLike;
-  insertTask: SqliteStatementLike;
-  insertDeadLetter: SqliteStatementLike;
+/**
+ * Runs a batch of statement runs in one transaction, all or nothing. `catalog` holds every
+ * statement's SQL by index; it only grows, so an executor may prepare each index once.
+ */
+export interface SqliteExecutor {
+  run(catalog: readonly string[], ops: readonly SqliteOp[]): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Binds each column to its own name, so a compiled query's `parameters` say which `?` is which. */
@@ -38,97 +31,81 @@ function selfNamed(columns: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(columns.map((c) => [c, c]));
 }
 
+const INSERT_TASK = 0;
+const INSERT_DEAD_LETTER = 1;
+
 /**
- * The SQLite hot path. Statements are written and compiled once by kysely, prepared once by
- * better-sqlite3, then run row by row inside one synchronous transaction.
+ * The SQLite hot path. Statements are written and compiled once by kysely; a batch becomes a list
+ * of (statement, parameters) runs that an executor performs in one transaction — on kysely's
+ * connection, or on a worker thread that owns a connection of its own.
  * @remarks kysely's SQLite driver prepares every statement anew, which costs more than running
- * it; reusing prepared statements is what keeps a row at a few microseconds. The batch runs while
- * holding kysely's single connection, so it never interleaves with a kysely transaction.
+ * it; reusing prepared statements is what keeps a row at a few microseconds.
  */
 export class SqliteBatchWriter implements BatchWriter {
   readonly #db: Kysely<Database>;
-  readonly #raw: SqliteDatabaseLike;
-  #statements: Statements | undefined;
-  readonly #updates = new Map<number, SqliteStatementLike>();
+  readonly #executor: SqliteExecutor;
+  readonly #catalog: string[] = [];
+  readonly #updates = new Map<number, number>();
 
-  constructor(db: Kysely<Database>, raw: SqliteDatabaseLike) {
+  constructor(db: Kysely<Database>, executor: SqliteExecutor) {
     this.#db = db;
-    this.#raw = raw;
+    this.#executor = executor;
+    this.#catalog[INSERT_TASK] = this.#checked(
+      db
+        .insertInto('tasks')
+        .values(selfNamed(TASK_COLUMNS) as never)
+        .compile(),
+      TASK_COLUMNS,
+    );
+    this.#catalog[INSERT_DEAD_LETTER] = this.#checked(
+      db
+        .insertInto('dead_letters')
+        .values(selfNamed(DEAD_LETTER_COLUMNS) as never)
+        .compile(),
+      DEAD_LETTER_COLUMNS,
+    );
   }
 
   write(batch: TaskBatch): Promise<void> {
-    return this.#db.connection().execute(() => {
-      this.#writeSync(batch);
-      return Promise.resolve();
-    });
+    const { inserts, updates } = foldBatch(batch);
+    const ops: SqliteOp[] = [];
+    for (const task of inserts) ops.push([INSERT_TASK, taskValues(task)]);
+    for (const u of updates) {
+      const shape = updateShape(u);
+      ops.push([this.#update(shape), updateValues(u, shape)]);
+    }
+    for (const letter of batch.deadLetters ?? []) ops.push([INSERT_DEAD_LETTER, deadLetterValues(letter)]);
+    if (ops.length === 0) return Promise.resolve();
+    return this.#executor.run(this.#catalog, ops);
   }
 
-  /** Prepared on first use: the tables exist only once migrations have run. */
-  #prepared(): Statements {
-    this.#statements ??= {
-      // IMMEDIATE takes the write lock up front, so a busy database waits (busy_timeout) instead of failing mid-batch.
-      begin: this.#raw.prepare('BEGIN IMMEDIATE'),
-      commit: this.#raw.prepare('COMMIT'),
-      rollback: this.#raw.prepare('ROLLBACK'),
-      insertTask: this.#prepareChecked(
-        this.#db
-          .insertInto('tasks')
-          .values(selfNamed(TASK_COLUMNS) as never)
-          .compile(),
-        TASK_COLUMNS,
-      ),
-      insertDeadLetter: this.#prepareChecked(
-        this.#db
-          .insertInto('dead_letters')
-          .values(selfNamed(DEAD_LETTER_COLUMNS) as never)
-          .compile(),
-        DEAD_LETTER_COLUMNS,
-      ),
-    };
-    return this.#statements;
+  close(): Promise<void> {
+    return this.#executor.close();
   }
 
-  /** Prepares a compiled statement whose `?` must bind exactly `columns`, the order `*Values()` produce. */
-  #prepareChecked(compiled: { sql: string; parameters: readonly unknown[] }, columns: readonly string[]) {
+  /** The SQL of a compiled statement whose `?` must bind exactly `columns`, in the `*Values()` order. */
+  #checked(compiled: { sql: string; parameters: readonly unknown[] }, columns: readonly string[]): string {
     if (compiled.parameters.join() !== columns.join()) {
       throw new ConclaveError(
         'INTERNAL',
         `compiled statement binds (${compiled.parameters.join()}), expected (${columns.join()})`,
       );
     }
-    return this.#raw.prepare(compiled.sql);
+    return compiled.sql;
   }
 
-  #update(shape: number): SqliteStatementLike {
-    let statement = this.#updates.get(shape);
-    if (statement === undefined) {
+  #update(shape: number): number {
+    let index = this.#updates.get(shape);
+    if (index === undefined) {
       const columns = updateColumns(shape);
       const compiled = this.#db
         .updateTable('tasks')
         .set(selfNamed(columns) as never)
         .where('id', '=', 'id')
         .compile();
-      statement = this.#prepareChecked(compiled, [...columns, 'id']);
-      this.#updates.set(shape, statement);
+      index = this.#catalog.push(this.#checked(compiled, [...columns, 'id'])) - 1;
+      this.#updates.set(shape, index);
     }
-    return statement;
-  }
-
-  #writeSync(batch: TaskBatch): void {
-    const { begin, commit, rollback, insertTask, insertDeadLetter } = this.#prepared();
-    const { inserts, updates } = foldBatch(batch);
-    begin.run();
-    try {
-      for (const task of inserts) insertTask.run(...taskValues(task));
-      for (const u of updates) {
-        const shape = updateShape(u);
-        this.#update(shape).run(...updateValues(u, shape));
-      }
-      for (const letter of batch.deadLetters ?? []) insertDeadLetter.run(...deadLetterValues(letter));
-      commit.run();
-    } catch (err) {
-      if (this.#raw.inTransaction) rollback.run();
-      throw err;
-    }
+    return index;
   }
 }

@@ -6,6 +6,8 @@ import { ValidationError } from '../core/errors.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
+import { SqliteInlineExecutor } from './sqlite-inline-executor.ts';
+import { SqliteWorkerExecutor } from './sqlite-worker-executor.ts';
 import { guard } from './store-errors.ts';
 
 /** Options for {@link openSqliteStore}. */
@@ -15,10 +17,12 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another process's lock before failing. Default 5000. */
   busyTimeoutMs?: number;
   /**
-   * How write batches run. `prepared` (default): kysely-compiled statements run through cached
-   * better-sqlite3 prepared statements, the fast path. `kysely`: the portable multi-row writer.
+   * How write batches run. `worker` (default for files): kysely-compiled statements run on a writer
+   * thread with its own connection, so SQLite's work runs on another core. `prepared` (default for
+   * `:memory:`): the same statements run inline through cached prepared statements. `kysely`: the
+   * portable multi-row writer.
    */
-  batchWrites?: 'prepared' | 'kysely';
+  batchWrites?: 'worker' | 'prepared' | 'kysely';
   /** Apply pending migrations on open. Default true. */
   migrate?: boolean;
 }
@@ -51,7 +55,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
     return db;
   });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-  const batchWriter = options.batchWrites === 'kysely' ? undefined : new SqliteBatchWriter(db, raw);
+  const mode = options.batchWrites ?? (IN_MEMORY.has(path) ? 'prepared' : 'worker');
+  const batchWriter =
+    mode === 'kysely'
+      ? undefined
+      : new SqliteBatchWriter(
+          db,
+          mode === 'worker' && !IN_MEMORY.has(path)
+            ? new SqliteWorkerExecutor(path, busyTimeoutMs)
+            : new SqliteInlineExecutor(db, raw),
+        );
   const store = new KyselyStore(db, 'sqlite', batchWriter === undefined ? {} : { batchWriter });
   if (options.migrate !== false) {
     try {

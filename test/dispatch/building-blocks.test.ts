@@ -10,6 +10,8 @@ import {
   TokenBucketLimiter,
   backoffDelayMs,
   createBalancer,
+  parseSubmitInput,
+  submitInputSchema,
 } from '../../src/dispatch/index.ts';
 
 describe('PriorityQueue', () => {
@@ -162,5 +164,55 @@ describe('RoutingTable', () => {
       expect((err as ConclaveError).message).toContain('upload_pdf');
     }
     expect(() => t.add({ pattern: 'upload_pdf', capability: 'x' })).toThrow(/defined twice/);
+  });
+});
+
+describe('parseSubmitInput', () => {
+  const value = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.integer({ min: -3, max: 30 }),
+    fc.double({ noNaN: false }),
+    fc.constantFrom(0, 1, 5, 6, 1.5, 86_400_000, 86_400_001, Infinity, NaN),
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom('', 'x'.repeat(200), 'x'.repeat(201), 'http://agent.local/x', 'ftp://x'),
+    fc.constant({}),
+    fc.constant([]),
+    fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 }),
+  );
+  // Each field valid most of the time, so that fully valid submissions (the fast path) are common.
+  const mostly = <T>(valid: fc.Arbitrary<T>) =>
+    fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: value, weight: 1 });
+  const input = fc.record(
+    {
+      pattern: mostly(fc.string({ minLength: 1, maxLength: 10 })),
+      payload: mostly(fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 })),
+      priority: mostly(fc.integer({ min: 1, max: 5 })),
+      timeoutMs: mostly(fc.integer({ min: 1, max: 86_400_000 })),
+      metadata: mostly(fc.constant({})),
+      corrId: mostly(fc.string({ minLength: 1, maxLength: 8 })),
+      callbackUrl: mostly(fc.constantFrom(undefined, 'http://agent.local/cb')),
+      maxRetries: mostly(fc.integer({ min: 0, max: 20 })),
+      extra: value,
+    },
+    { requiredKeys: ['pattern', 'payload'] },
+  );
+  it('accepts exactly what the zod schema accepts, with the same values', () => {
+    fc.assert(
+      fc.property(input, (raw) => {
+        const viaZod = submitInputSchema.safeParse(raw);
+        let parsed: unknown;
+        let failure: unknown;
+        try {
+          parsed = parseSubmitInput(raw);
+        } catch (err) {
+          failure = err;
+        }
+        expect(failure === undefined).toBe(viaZod.success);
+        if (viaZod.success) expect(parsed).toEqual(viaZod.data);
+        else expect((failure as ConclaveError).code).toBe('VALIDATION_FAILED');
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -44,6 +44,7 @@ export async function makeTestServer(
     overrides: {
       routing_rules: RULES,
       dispatcher: { error_recovery: { jitter: 0 } },
+      log: { level: 'silent' },
       ...options.config,
     },
   });

@@ -15,7 +15,10 @@ let files = 0;
 const freshPath = () => join(root, `run-${files++}`, 'nested', 'conclave.db');
 const removeRoot = () => rm(root, { recursive: true, force: true });
 
-storeContract('SQLite file', () => openSqliteStore({ path: freshPath() }), removeRoot);
+storeContract('SQLite file, writer thread', () => openSqliteStore({ path: freshPath() }), removeRoot);
+storeContract('SQLite file, inline prepared statements', () =>
+  openSqliteStore({ path: freshPath(), batchWrites: 'prepared' }),
+);
 storeContract('SQLite :memory:', () => openSqliteStore({ path: ':memory:' }));
 storeContract('SQLite file, portable kysely batches', () =>
   openSqliteStore({ path: freshPath(), batchWrites: 'kysely' }),

@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { SqliteExecutor, SqliteOp } from './sqlite-batch-writer.ts';
+
+/** The slice of a better-sqlite3 statement this executor uses (typed here so it never imports the driver). */
+export interface SqliteStatementLike {
+  run(...params: unknown[]): unknown;
+}
+
+/** The slice of a better-sqlite3 database this executor uses. */
+export interface SqliteDatabaseLike {
+  prepare(sql: string): SqliteStatementLike;
+  readonly inTransaction: boolean;
+}
+
+/**
+ * Runs batches synchronously on the store's own connection, while holding kysely's single
+ * connection so a batch never interleaves with a kysely transaction. Used for `:memory:`
+ * databases, which other threads cannot open.
+ */
+export class SqliteInlineExecutor implements SqliteExecutor {
+  readonly #prepared: SqliteStatementLike[] = [];
+  #control:
+    { begin: SqliteStatementLike; commit: SqliteStatementLike; rollback: SqliteStatementLike } | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly raw: SqliteDatabaseLike,
+  ) {}
+
+  run(catalog: readonly string[], ops: readonly SqliteOp[]): Promise<void> {
+    return this.db.connection().execute(() => {
+      this.#runSync(catalog, ops);
+      return Promise.resolve();
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  #runSync(catalog: readonly string[], ops: readonly SqliteOp[]): void {
+    // Prepared on first use: the tables exist only once migrations have run.
+    // IMMEDIATE takes the write lock up front, so a busy database waits (busy_timeout) instead of failing mid-batch.
+    this.#control ??= {
+      begin: this.raw.prepare('BEGIN IMMEDIATE'),
+      commit: this.raw.prepare('COMMIT'),
+      rollback: this.raw.prepare('ROLLBACK'),
+    };
+    for (let i = this.#prepared.length; i < catalog.length; i++)
+      this.#prepared.push(this.raw.prepare(catalog[i]!));
+    const { begin, commit, rollback } = this.#control;
+    begin.run();
+    try {
+      for (const [statement, params] of ops) this.#prepared[statement]!.run(...params);
+      commit.run();
+    } catch (err) {
+      if (this.raw.inTransaction) rollback.run();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { Worker } from 'node:worker_threads';
+import { ConclaveError } from '../core/errors.ts';
+import type { SqliteExecutor, SqliteOp } from './sqlite-batch-writer.ts';
+
+/** A driver failure reported by the writer thread, with the driver's `code` kept for classification. */
+class SqliteWriterError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'SqliteError';
+  }
+}
+
+interface Reply {
+  id: number;
+  error?: { message: string; code?: string };
+}
+
+/**
+ * Runs write batches on a worker thread with its own connection to the database file, so the
+ * SQLite work of group commits runs on a second core while the event loop keeps dispatching.
+ * @remarks WAL lets the main connection keep reading while the writer writes; a batch's promise
+ * resolves after its COMMIT, so a read that follows sees it. Batches commit in submission order.
+ * Batches cross threads by structured clone: 0.6 µs a row on the sending side, against ~1.2 µs to
+ * JSON-encode it (payload columns are JSON already, and would be escaped again); the decoding
+ * happens on the writer's core.
+ */
+export class SqliteWorkerExecutor implements SqliteExecutor {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  #nextId = 1;
+  #sent = 0;
+  #failure: ConclaveError | undefined;
+  #exited: Promise<void>;
+
+  constructor(path: string, busyTimeoutMs: number) {
+    this.#worker = new Worker(new URL('./sqlite-writer-worker.mjs', import.meta.url), {
+      workerData: { path, busyTimeoutMs },
+    });
+    this.#worker.unref();
+    this.#worker.on('message', (reply: Reply) => this.#settle(reply));
+    this.#worker.on('error', (err) => this.#fail(err));
+    this.#exited = new Promise((resolve) =>
+      this.#worker.once('exit', () => {
+        this.#fail(undefined);
+        resolve();
+      }),
+    );
+  }
+
+  run(catalog: readonly string[], ops: readonly SqliteOp[]): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    const sql = catalog.slice(this.#sent);
+    this.#sent = catalog.length;
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      if (this.#pending.size === 1) this.#worker.ref();
+      this.#worker.postMessage({ id, sql, ops });
+    });
+  }
+
+  async close(): Promise<void> {
+    // Held while closing: an unreferenced worker would let the process exit mid-close.
+    this.#worker.ref();
+    if (this.#failure === undefined) this.#worker.postMessage({ type: 'close' });
+    await this.#exited;
+  }
+
+  #settle(reply: Reply): void {
+    const waiter = this.#pending.get(reply.id);
+    if (waiter === undefined) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if (reply.error === undefined) waiter.resolve();
+    else waiter.reject(new SqliteWriterError(reply.error.message, reply.error.code));
+  }
+
+  #fail(err: unknown): void {
+    this.#failure ??= new ConclaveError('STORE_ERROR', 'the SQLite writer thread stopped', { cause: err });
+    for (const w of this.#pending.values()) w.reject(this.#failure);
+    this.#pending.clear();
+  }
+}

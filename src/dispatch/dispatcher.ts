@@ -84,6 +84,9 @@ export class Dispatcher {
   readonly #running = new Set<Live>();
   #deadlineTimer: TimerHandle | null = null;
   #deadlineAt = Infinity;
+  /** Scan state of the current #tryStart (see #eligible). */
+  #scanBusy = false;
+  #scanSkipped: AgentSlot[] | null = null;
   #parkedCount = 0;
   #inFlight = 0;
   #retryWaiting = 0;
@@ -472,34 +475,39 @@ export class Dispatcher {
     const route = live.route;
     const candidates = this.#candidatesFor(route);
     const key = route.key;
-    let busy = false;
+    this.#scanBusy = false;
+    this.#scanSkipped = null;
     let rateWaitMs = Infinity;
-    let skipped: AgentSlot[] | null = null;
-    const eligible = (s: AgentSlot): boolean => {
-      if (!this.#registry.isAvailable(s.name) || !s.breaker.allows) return false;
-      if (!s.hasCapacity) {
-        busy = true;
-        return false;
-      }
-      return skipped === null || !skipped.includes(s);
-    };
     for (let i = 0; i < candidates.length; i++) {
-      const slot = this.#balancer.pick(key, candidates, eligible);
+      const slot = this.#balancer.pick(key, candidates, this.#eligible);
       if (slot === undefined) break;
       const waitMs = this.#limiter.tryAcquire(slot.rateKey);
       if (waitMs > 0 || !slot.breaker.tryAcquire()) {
         if (waitMs > 0) rateWaitMs = Math.min(rateWaitMs, waitMs);
-        (skipped ??= []).push(slot);
+        (this.#scanSkipped ??= []).push(slot);
         continue;
       }
       this.#startAttempt(live, slot);
       return 'started';
     }
     if (rateWaitMs !== Infinity) this.#wakeAfter(key, rateWaitMs);
-    if (busy || rateWaitMs !== Infinity) return 'busy';
+    if (this.#scanBusy || rateWaitMs !== Infinity) return 'busy';
     this.#attemptUnavailable(live, candidates);
     return 'failed';
   }
+
+  /**
+   * Whether an agent can take a call now; notes agents that are only at their connection limit.
+   * One function for the dispatcher's life (not a closure per task); its scan state is in fields.
+   */
+  readonly #eligible = (s: AgentSlot): boolean => {
+    if (!this.#registry.isAvailable(s.name) || !s.breaker.allows) return false;
+    if (!s.hasCapacity) {
+      this.#scanBusy = true;
+      return false;
+    }
+    return this.#scanSkipped === null || !this.#scanSkipped.includes(s);
+  };
 
   #wakeAfter(key: string, ms: number): void {
     if (this.#wakeTimers.has(key)) return;

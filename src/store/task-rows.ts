@@ -113,28 +113,28 @@ export function taskToRow(t: TaskRecord): NewTaskRow {
 
 /** A task's column values in {@link TASK_COLUMNS} order, as the SQLite hot path binds them. */
 export function taskValues(t: TaskRecord): unknown[] {
-  const r = taskToRow(t);
+  // Built directly (not through taskToRow) because this runs for every task on the hot path.
   return [
-    r.id,
-    r.pattern,
-    r.target,
-    r.payload,
-    r.metadata,
-    r.priority,
-    r.status,
-    r.attempts,
-    r.max_retries,
-    r.timeout_ms,
-    r.corr_id,
-    r.callback_url,
-    r.agent,
-    r.result,
-    r.error,
-    r.created_at,
-    r.updated_at,
-    r.started_at,
-    r.finished_at,
-    r.execution_ms,
+    t.id,
+    t.pattern,
+    t.target,
+    JSON.stringify(t.payload),
+    JSON.stringify(t.metadata),
+    t.priority,
+    t.status,
+    t.attempts,
+    t.maxRetries,
+    t.timeoutMs,
+    t.corrId,
+    t.callbackUrl,
+    t.agent,
+    jsonOrNull(t.result),
+    jsonOrNull(t.error),
+    t.createdAt,
+    t.updatedAt,
+    t.startedAt,
+    t.finishedAt,
+    t.executionMs,
   ];
 }
 

@@ -45,7 +45,12 @@ async function rig(dir: string, name: string, agent: () => unknown, maxInFlight 
       routing_rules: [{ pattern: 'noop', capability: 'noop.run', timeout: 30, priority: 3 }],
     },
   });
-  const store = await openSqliteStore({ path: join(dir, `${name}.db`) });
+  const store = await openSqliteStore({
+    path: join(dir, `${name}.db`),
+    ...(process.env['BENCH_SQLITE_WRITES']
+      ? { batchWrites: process.env['BENCH_SQLITE_WRITES'] as 'prepared' }
+      : {}),
+  });
   const registry = new AgentRegistry({
     heartbeatIntervalMs: 15_000,
     timeoutThresholdMs: 300_000,

@@ -6,6 +6,7 @@ import { ValidationError } from '../core/errors.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
+import { SqliteAdaptiveExecutor } from './sqlite-adaptive-executor.ts';
 import { SqliteInlineExecutor } from './sqlite-inline-executor.ts';
 import { SqliteWorkerExecutor } from './sqlite-worker-executor.ts';
 import { guard } from './store-errors.ts';
@@ -18,7 +19,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /**
    * How write batches run. `worker` (default for files): kysely-compiled statements run on a writer
-   * thread with its own connection, so SQLite's work runs on another core. `prepared` (default for
+   * thread with its own connection, so SQLite's work runs on another core (small batches run
+   * inline while that thread is idle, which is faster for them). `prepared` (default for
    * `:memory:`): the same statements run inline through cached prepared statements. `kysely`: the
    * portable multi-row writer.
    */
@@ -28,6 +30,8 @@ export interface SqliteStoreOptions {
 }
 
 const IN_MEMORY = new Set([':memory:', '']);
+/** Batches of at most this many row writes run inline when the writer thread is idle. */
+const INLINE_MAX_OPS = 64;
 
 /**
  * Opens (creating if needed) a SQLite store: WAL journal, `synchronous=NORMAL`, a busy timeout,
@@ -60,13 +64,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
   });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   const mode = options.batchWrites ?? (IN_MEMORY.has(path) ? 'prepared' : 'worker');
+  // With the writer thread, its checkpointer thread checkpoints; this connection must not stall on it.
+  if (mode === 'worker' && !IN_MEMORY.has(path)) raw.pragma('wal_autocheckpoint = 0');
   const batchWriter =
     mode === 'kysely'
       ? undefined
       : new SqliteBatchWriter(
           db,
           mode === 'worker' && !IN_MEMORY.has(path)
-            ? new SqliteWorkerExecutor(path, busyTimeoutMs)
+            ? new SqliteAdaptiveExecutor(
+                new SqliteInlineExecutor(db, raw),
+                new SqliteWorkerExecutor(path, busyTimeoutMs),
+                INLINE_MAX_OPS,
+              )
             : new SqliteInlineExecutor(db, raw),
         );
   const store = new KyselyStore(db, 'sqlite', batchWriter === undefined ? {} : { batchWriter });

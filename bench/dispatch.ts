@@ -22,6 +22,8 @@ const THROUGHPUT_TASKS = 200_000;
 const QUEUED_TASKS = 100_000;
 const LATENCY_TASKS = 40_000;
 const LATENCY_RATE_PER_S = 10_000;
+/** How SQLite batches run (`BENCH_SQLITE_WRITES=thread|inline|adaptive`), default as shipped. */
+const WRITES = (process.env['BENCH_SQLITE_WRITES'] ?? 'adaptive') as 'adaptive' | 'thread' | 'inline';
 /** Callers in the windowed shape, each submitting one task and awaiting its outcome at a time. */
 const WINDOW = 2_000;
 
@@ -45,12 +47,7 @@ async function rig(dir: string, name: string, agent: () => unknown, maxInFlight 
       routing_rules: [{ pattern: 'noop', capability: 'noop.run', timeout: 30, priority: 3 }],
     },
   });
-  const store = await openSqliteStore({
-    path: join(dir, `${name}.db`),
-    ...(process.env['BENCH_SQLITE_WRITES']
-      ? { batchWrites: process.env['BENCH_SQLITE_WRITES'] as 'prepared' }
-      : {}),
-  });
+  const store = await openSqliteStore({ path: join(dir, `${name}.db`), batchWrites: WRITES });
   const registry = new AgentRegistry({
     heartbeatIntervalMs: 15_000,
     timeoutThresholdMs: 300_000,

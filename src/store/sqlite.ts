@@ -18,13 +18,13 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another process's lock before failing. Default 5000. */
   busyTimeoutMs?: number;
   /**
-   * How write batches run. `worker` (default for files): kysely-compiled statements run on a writer
-   * thread with its own connection, so SQLite's work runs on another core (small batches run
-   * inline while that thread is idle, which is faster for them). `prepared` (default for
-   * `:memory:`): the same statements run inline through cached prepared statements. `kysely`: the
+   * How write batches run, all through statements compiled once by kysely and prepared once:
+   * `adaptive` (default for files): small batches inline while the writer thread is idle, larger
+   * ones on the writer thread (its own connection, another core); `thread`: always on the writer
+   * thread; `inline` (the only choice for `:memory:`): on the store's connection; `kysely`: the
    * portable multi-row writer.
    */
-  batchWrites?: 'worker' | 'prepared' | 'kysely';
+  batchWrites?: 'adaptive' | 'thread' | 'inline' | 'kysely';
   /** Apply pending migrations on open. Default true. */
   migrate?: boolean;
 }
@@ -63,21 +63,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
     return db;
   });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-  const mode = options.batchWrites ?? (IN_MEMORY.has(path) ? 'prepared' : 'worker');
-  // With the writer thread, its checkpointer thread checkpoints; this connection must not stall on it.
-  if (mode === 'worker' && !IN_MEMORY.has(path)) raw.pragma('wal_autocheckpoint = 0');
+  const mode =
+    IN_MEMORY.has(path) && options.batchWrites !== 'kysely' ? 'inline' : (options.batchWrites ?? 'adaptive');
+  const inline = (): SqliteInlineExecutor => new SqliteInlineExecutor(db, raw);
+  const thread = (): SqliteWorkerExecutor => {
+    // The writer's checkpointer thread checkpoints; this connection must not stall on it.
+    raw.pragma('wal_autocheckpoint = 0');
+    return new SqliteWorkerExecutor(path, busyTimeoutMs);
+  };
   const batchWriter =
     mode === 'kysely'
       ? undefined
       : new SqliteBatchWriter(
           db,
-          mode === 'worker' && !IN_MEMORY.has(path)
-            ? new SqliteAdaptiveExecutor(
-                new SqliteInlineExecutor(db, raw),
-                new SqliteWorkerExecutor(path, busyTimeoutMs),
-                INLINE_MAX_OPS,
-              )
-            : new SqliteInlineExecutor(db, raw),
+          mode === 'inline'
+            ? inline()
+            : mode === 'thread'
+              ? thread()
+              : new SqliteAdaptiveExecutor(inline(), thread(), INLINE_MAX_OPS),
         );
   const store = new KyselyStore(db, 'sqlite', batchWriter === undefined ? {} : { batchWriter });
   if (options.migrate !== false) {

@@ -15,9 +15,12 @@ let files = 0;
 const freshPath = () => join(root, `run-${files++}`, 'nested', 'conclave.db');
 const removeRoot = () => rm(root, { recursive: true, force: true });
 
-storeContract('SQLite file, writer thread', () => openSqliteStore({ path: freshPath() }), removeRoot);
+storeContract('SQLite file, adaptive writes', () => openSqliteStore({ path: freshPath() }), removeRoot);
+storeContract('SQLite file, writer thread', () =>
+  openSqliteStore({ path: freshPath(), batchWrites: 'thread' }),
+);
 storeContract('SQLite file, inline prepared statements', () =>
-  openSqliteStore({ path: freshPath(), batchWrites: 'prepared' }),
+  openSqliteStore({ path: freshPath(), batchWrites: 'inline' }),
 );
 storeContract('SQLite :memory:', () => openSqliteStore({ path: ':memory:' }));
 storeContract('SQLite file, portable kysely batches', () =>

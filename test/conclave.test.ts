@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConclave } from '../src/conclave.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { openSqliteStore } from '../src/store/index.ts';
+
+let server: Server;
+let url = '';
+const received: { body: Record<string, unknown>; headers: IncomingMessage['headers'] }[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(data) as Record<string, unknown>;
+      received.push({ body, headers: req.headers });
+      const payload = body['payload'] as { file?: string };
+      if (payload.file === 'broken.pdf') {
+        res.writeHead(422, { 'content-type': 'application/json' }).end('{"detail":"not a PDF"}');
+        return;
+      }
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ pages: 10, file: payload.file }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('createConclave', () => {
+  it('registers the HTTP agents that routing rules name with an endpoint, and routes tasks to them', async () => {
+    const config = loadConfig({
+      path: '/dev/null',
+      env: {},
+      overrides: {
+        log: { level: 'silent' },
+        routing_rules: [
+          {
+            pattern: 'upload_pdf',
+            target_agent: 'content_ingestion_agent',
+            endpoint: url,
+            timeout: 5,
+            priority: 2,
+          },
+        ],
+      },
+    });
+    const conclave = await createConclave(config, { store: await openSqliteStore({ path: ':memory:' }) });
+    try {
+      await conclave.start();
+      const agent = conclave.registry.get('content_ingestion_agent');
+      expect(agent?.transport.kind).toBe('http');
+      const ok = await conclave.dispatcher.run({
+        pattern: 'upload_pdf',
+        payload: { file: 'doc.pdf' },
+        corrId: 'corr-7',
+      });
+      expect(ok).toMatchObject({
+        status: 'completed',
+        agent: 'content_ingestion_agent',
+        priority: 2,
+        timeoutMs: 5000,
+      });
+      expect(ok.result).toEqual({ pages: 10, file: 'doc.pdf' });
+      const call = received.at(-1)!;
+      expect(call.body).toMatchObject({
+        task_id: ok.id,
+        pattern: 'upload_pdf',
+        payload: { file: 'doc.pdf' },
+      });
+      expect(call.headers['idempotency-key']).toBe(ok.id);
+      expect(call.headers['conclave-corr-id']).toBe('corr-7');
+      // A 4xx from the agent is final: no retries, status failed.
+      const bad = await conclave.dispatcher.run({ pattern: 'upload_pdf', payload: { file: 'broken.pdf' } });
+      expect(bad.status).toBe('failed');
+      expect(bad.attempts).toBe(1);
+      expect(bad.error?.message).toContain('422');
+    } finally {
+      await conclave.close(0);
+    }
+  });
+});

@@ -4,20 +4,17 @@ import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ConclaveError, toConclaveError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { systemRandom, type Random } from '../core/random.ts';
-import {
-  FINAL_TASK_STATUSES,
-  type DeadLetterRecord,
-  type JsonObject,
-  type TaskRecord,
-  type TaskStatus,
-} from '../core/task.ts';
+import { FINAL_TASK_STATUSES, type TaskRecord, type TaskStatus } from '../core/task.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import type { Store } from '../store/store.ts';
-import { AgentSlot } from './agent-slot.ts';
+import { AgentPool } from './agent-pool.ts';
+import type { AgentSlot } from './agent-slot.ts';
 import { AttemptContext } from './attempt-context.ts';
+import { deadLetterFor, newLive, newTaskRecord, type Live } from './live-task.ts';
 import { backoffDelayMs } from './backoff.ts';
-import { createBalancer, type Balancer } from './balancer.ts';
-import { CircuitBreaker, type BreakerSnapshot } from './breaker.ts';
+import { createBalancer } from './balancer.ts';
+import type { BreakerSnapshot } from './breaker.ts';
+import { DeadlineSweeper } from './deadline-sweeper.ts';
 import type {
   DispatcherDeps,
   DispatcherEvents,
@@ -26,32 +23,10 @@ import type {
 } from './dispatcher-types.ts';
 import { TaskJournal } from './journal.ts';
 import { PriorityQueue } from './priority-queue.ts';
-import { TokenBucketLimiter, type RateLimiter } from './rate-limiter.ts';
+import { TokenBucketLimiter } from './rate-limiter.ts';
 import type { Route, RoutingTable } from './routing.ts';
 import { checkPayloadSize, parseSubmitInput, type SubmitInput } from './submit-schema.ts';
 
-/** `done`: final state reached; `released`: and committed, so forgotten. */
-type LiveState = 'committing' | 'queued' | 'parked' | 'running' | 'retry_wait' | 'done' | 'released';
-
-/** A task the dispatcher is holding: its record (the current truth) and its runtime handles. */
-interface Live {
-  rec: TaskRecord;
-  route: Route;
-  state: LiveState;
-  /** Bumped on every attempt; callbacks of an older attempt are ignored. */
-  attemptSeq: number;
-  attemptStartedAt: number;
-  /** When the running attempt times out (epoch ms). */
-  deadline: number;
-  slot: AgentSlot | null;
-  context: AttemptContext | null;
-  /** The retry backoff timer. */
-  timer: TimerHandle | null;
-  cancelReason: string | null;
-  waiters: ((rec: TaskRecord) => void)[] | null;
-}
-
-const EMPTY: JsonObject = Object.freeze({});
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /**
@@ -70,23 +45,14 @@ export class Dispatcher {
   readonly #routing: RoutingTable;
   readonly #clock: Clock;
   readonly #random: Random;
-  readonly #limiter: RateLimiter;
-  readonly #balancer: Balancer;
+  readonly #pool: AgentPool;
+  readonly #deadlines: DeadlineSweeper<Live>;
   readonly #journal: TaskJournal<Live>;
   readonly #live = new Map<string, Live>();
   readonly #queue = new PriorityQueue<Live>();
   readonly #parked = new Map<string, PriorityQueue<Live>>();
-  readonly #slots = new Map<string, AgentSlot>();
-  readonly #candidates = new Map<string, AgentSlot[]>();
   readonly #wakeTimers = new Map<string, TimerHandle>();
   readonly #unsubscribe: (() => void)[] = [];
-  /** Attempts in flight, for the deadline sweep. */
-  readonly #running = new Set<Live>();
-  #deadlineTimer: TimerHandle | null = null;
-  #deadlineAt = Infinity;
-  /** Scan state of the current #tryStart (see #eligible). */
-  #scanBusy = false;
-  #scanSkipped: AgentSlot[] | null = null;
   #parkedCount = 0;
   #inFlight = 0;
   #retryWaiting = 0;
@@ -103,11 +69,23 @@ export class Dispatcher {
     this.#routing = deps.routing;
     this.#clock = deps.clock ?? systemClock;
     this.#random = deps.random ?? systemRandom;
-    this.#limiter = deps.limiter ?? new TokenBucketLimiter(options.defaultRateLimit, this.#clock);
+    const limiter = deps.limiter ?? new TokenBucketLimiter(options.defaultRateLimit, this.#clock);
     for (const [agent, limit] of Object.entries(options.perAgentRateLimits)) {
-      this.#limiter.setLimit(`agent:${agent}`, limit);
+      limiter.setLimit(`agent:${agent}`, limit);
     }
-    this.#balancer = createBalancer(options.balancing);
+    this.#pool = new AgentPool({
+      registry: this.#registry,
+      balancer: createBalancer(options.balancing),
+      limiter,
+      breaker: options.breaker,
+      clock: this.#clock,
+      onBreaker: (agent, t) => {
+        this.events.emit('breaker', agent, t);
+        if (t.to !== 'open') this.#pump();
+        else this.#wakeAfter(`breaker:${agent}`, options.breaker.resetTimeoutMs);
+      },
+    });
+    this.#deadlines = new DeadlineSweeper<Live>(this.#clock, (live) => this.#onTimeout(live));
     this.#journal = new TaskJournal<Live>(this.#store.tasks, {
       maxBatch: options.groupCommitMaxBatch,
       // SQLite applies batches in the order handed over (one writer thread, or kysely's FIFO
@@ -116,14 +94,8 @@ export class Dispatcher {
       onError: (err) => this.events.emit('store_error', err),
       onCommitted: (entries, statuses) => this.#committedStates(entries, statuses),
     });
-    const invalidate = (): void => this.#candidates.clear();
-    this.#unsubscribe.push(this.#registry.on('registered', invalidate));
-    this.#unsubscribe.push(
-      this.#registry.on('unregistered', ({ name }) => {
-        this.#slots.delete(name);
-        invalidate();
-      }),
-    );
+    this.#unsubscribe.push(this.#registry.on('registered', () => this.#pool.invalidate()));
+    this.#unsubscribe.push(this.#registry.on('unregistered', ({ name }) => this.#pool.forget(name)));
     // An agent coming back (heartbeat, enable) may unblock parked tasks.
     this.#unsubscribe.push(this.#registry.on('status', () => this.#pump()));
   }
@@ -137,12 +109,12 @@ export class Dispatcher {
       try {
         route = this.#resolve(rec.pattern);
       } catch (err) {
-        const live = this.#newLive(rec, null);
+        const live = newLive(rec, null);
         this.#live.set(rec.id, live);
         this.#finish(live, 'failed', null, toConclaveError(err));
         continue;
       }
-      const live = this.#newLive(rec, route);
+      const live = newLive(rec, route);
       this.#live.set(rec.id, live);
       if (rec.status === 'running') {
         rec.status = 'queued';
@@ -220,8 +192,9 @@ export class Dispatcher {
   }
 
   /**
-   * Cancels a task that has not finished: a queued one ends at once, a running one gets its abort
-   * signal and ends when its call returns. Either way it ends `failed` with `CANCELLED`.
+   * Cancels a task that has not finished; it ends `failed` with `CANCELLED` at once. A running
+   * one's agent gets its abort signal (and whatever its call returns later is ignored); one still
+   * being committed ends as soon as its insert commits. False when there is nothing to cancel.
    */
   cancel(taskId: string, reason = 'cancelled'): boolean {
     const live = this.#live.get(taskId);
@@ -271,20 +244,18 @@ export class Dispatcher {
 
   /** Each known agent's circuit breaker. */
   breakers(): Record<string, BreakerSnapshot> {
-    const out: Record<string, BreakerSnapshot> = {};
-    for (const [name, slot] of this.#slots) out[name] = slot.breaker.snapshot();
-    return out;
+    return this.#pool.breakers();
   }
 
   /** Closes an agent's circuit by hand (operator action). */
   resetBreaker(agent: string): void {
-    this.#slot(agent).breaker.reset();
+    this.#pool.slot(agent).breaker.reset();
     this.#pump();
   }
 
   /** Calls in flight to one agent. */
   inFlightFor(agent: string): number {
-    return this.#slots.get(agent)?.inFlight ?? 0;
+    return this.#pool.inFlightFor(agent);
   }
 
   /** Resolves when everything written so far is committed. */
@@ -310,7 +281,7 @@ export class Dispatcher {
         };
       });
     }
-    if (this.#deadlineTimer !== null) this.#clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlines.close();
     for (const live of this.#live.values()) {
       if (live.timer !== null) this.#clock.clearTimeout(live.timer);
       if (live.state === 'running') {
@@ -330,10 +301,13 @@ export class Dispatcher {
   #accept(input: SubmitInput, id: string): Live {
     if (this.#closing)
       throw new ConclaveError('SHUTTING_DOWN', 'the dispatcher is shutting down; not accepting tasks');
+    if (this.#live.has(id)) {
+      throw new ConclaveError('CONFLICT', `task '${id}' already exists`, { details: { taskId: id } });
+    }
     const task = parseSubmitInput(input);
     checkPayloadSize(task.payload, this.#o.maxPayloadBytes);
     const route = this.#resolve(task.pattern);
-    if (this.#candidatesFor(route).length === 0) {
+    if (this.#pool.candidatesFor(route).length === 0) {
       throw new ConclaveError(
         'AGENT_UNAVAILABLE',
         `pattern '${task.pattern}': no agent is registered for ${route.kind} '${route.target}'`,
@@ -350,30 +324,8 @@ export class Dispatcher {
         },
       );
     }
-    const now = this.#clock.now();
-    const rec: TaskRecord = {
-      id,
-      pattern: task.pattern,
-      target: route.target,
-      payload: task.payload,
-      metadata: task.metadata ?? EMPTY,
-      priority: task.priority ?? route.priority ?? this.#o.defaultPriority,
-      status: 'queued',
-      attempts: 0,
-      maxRetries: task.maxRetries ?? route.maxRetries ?? this.#o.maxRetries,
-      timeoutMs: task.timeoutMs ?? route.timeoutMs ?? this.#o.defaultTimeoutMs,
-      corrId: task.corrId ?? null,
-      callbackUrl: task.callbackUrl ?? null,
-      agent: null,
-      result: null,
-      error: null,
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      finishedAt: null,
-      executionMs: null,
-    };
-    const live = this.#newLive(rec, route);
+    const rec = newTaskRecord(id, task, route, this.#o, this.#clock.now());
+    const live = newLive(rec, route);
     live.state = 'committing';
     this.#live.set(id, live);
     this.#committing++;
@@ -400,22 +352,6 @@ export class Dispatcher {
     }
     this.#enqueue(live);
     this.#pump();
-  }
-
-  #newLive(rec: TaskRecord, route: Route | null): Live {
-    return {
-      rec,
-      route: route as Route,
-      state: 'queued',
-      attemptSeq: 0,
-      attemptStartedAt: 0,
-      deadline: 0,
-      slot: null,
-      context: null,
-      timer: null,
-      cancelReason: null,
-      waiters: null,
-    };
   }
 
   #resolve(pattern: string): Route {
@@ -472,42 +408,20 @@ export class Dispatcher {
    * its connection or rate limit (the task waits); `failed`: none is usable (the attempt failed).
    */
   #tryStart(live: Live): 'started' | 'busy' | 'failed' {
-    const route = live.route;
-    const candidates = this.#candidatesFor(route);
-    const key = route.key;
-    this.#scanBusy = false;
-    this.#scanSkipped = null;
-    let rateWaitMs = Infinity;
-    for (let i = 0; i < candidates.length; i++) {
-      const slot = this.#balancer.pick(key, candidates, this.#eligible);
-      if (slot === undefined) break;
-      const waitMs = this.#limiter.tryAcquire(slot.rateKey);
-      if (waitMs > 0 || !slot.breaker.tryAcquire()) {
-        if (waitMs > 0) rateWaitMs = Math.min(rateWaitMs, waitMs);
-        (this.#scanSkipped ??= []).push(slot);
-        continue;
-      }
-      this.#startAttempt(live, slot);
-      return 'started';
+    const picked = this.#pool.pick(live.route);
+    switch (picked.kind) {
+      case 'slot':
+        this.#startAttempt(live, picked.slot);
+        return 'started';
+      case 'busy':
+        if (picked.rateWaitMs > 0) this.#wakeAfter(live.route.key, picked.rateWaitMs);
+        return 'busy';
+      case 'unavailable':
+        live.rec.attempts++;
+        this.#afterFailure(live, picked.error);
+        return 'failed';
     }
-    if (rateWaitMs !== Infinity) this.#wakeAfter(key, rateWaitMs);
-    if (this.#scanBusy || rateWaitMs !== Infinity) return 'busy';
-    this.#attemptUnavailable(live, candidates);
-    return 'failed';
   }
-
-  /**
-   * Whether an agent can take a call now; notes agents that are only at their connection limit.
-   * One function for the dispatcher's life (not a closure per task); its scan state is in fields.
-   */
-  readonly #eligible = (s: AgentSlot): boolean => {
-    if (!this.#registry.isAvailable(s.name) || !s.breaker.allows) return false;
-    if (!s.hasCapacity) {
-      this.#scanBusy = true;
-      return false;
-    }
-    return this.#scanSkipped === null || !this.#scanSkipped.includes(s);
-  };
 
   #wakeAfter(key: string, ms: number): void {
     if (this.#wakeTimers.has(key)) return;
@@ -538,8 +452,7 @@ export class Dispatcher {
     const context = new AttemptContext();
     live.context = context;
     live.deadline = now + rec.timeoutMs;
-    this.#running.add(live);
-    if (live.deadline < this.#deadlineAt) this.#armDeadline(live.deadline);
+    this.#deadlines.add(live);
     const request: AgentRequest = {
       taskId: rec.id,
       pattern: rec.pattern,
@@ -566,33 +479,6 @@ export class Dispatcher {
     );
   }
 
-  /**
-   * One timer for every attempt's timeout: armed for the earliest deadline, it expires what is due
-   * and re-arms for the next. Attempts that finish in time cost nothing here.
-   */
-  #armDeadline(at: number): void {
-    if (this.#deadlineTimer !== null) this.#clock.clearTimeout(this.#deadlineTimer);
-    this.#deadlineAt = at;
-    this.#deadlineTimer = this.#clock.setTimeout(
-      () => this.#sweepDeadlines(),
-      Math.max(0, at - this.#clock.now()),
-    );
-  }
-
-  #sweepDeadlines(): void {
-    this.#deadlineTimer = null;
-    this.#deadlineAt = Infinity;
-    const now = this.#clock.now();
-    let next = Infinity;
-    const expired: Live[] = [];
-    for (const live of this.#running) {
-      if (live.deadline <= now) expired.push(live);
-      else if (live.deadline < next) next = live.deadline;
-    }
-    for (const live of expired) this.#onTimeout(live);
-    if (next !== Infinity && next < this.#deadlineAt) this.#armDeadline(next);
-  }
-
   #onTimeout(live: Live): void {
     if (live.state !== 'running') return;
     const error = new ConclaveError(
@@ -607,7 +493,7 @@ export class Dispatcher {
   #settle(live: Live, seq: number, err: unknown, result: unknown): void {
     if (live.attemptSeq !== seq || live.state !== 'running') return;
     const slot = live.slot!;
-    this.#running.delete(live);
+    this.#deadlines.delete(live);
     live.context = null;
     live.slot = null;
     slot.inFlight--;
@@ -628,30 +514,6 @@ export class Dispatcher {
     }
     if (this.#inFlight === 0 && this.#idle !== null) this.#idle();
     this.#pump();
-  }
-
-  #attemptUnavailable(live: Live, candidates: readonly AgentSlot[]): void {
-    const rec = live.rec;
-    rec.attempts++;
-    const why = candidates.map((s) => {
-      const status = this.#registry.get(s.name)?.status ?? 'unregistered';
-      const breaker = s.breaker.state;
-      return breaker === 'closed' ? `${s.name} (${status})` : `${s.name} (circuit ${breaker})`;
-    });
-    const allOpen = candidates.length > 0 && candidates.every((s) => s.breaker.state !== 'closed');
-    const retryInMs = Math.min(...candidates.map((s) => s.breaker.retryInMs));
-    const error = new ConclaveError(
-      allOpen ? 'CIRCUIT_OPEN' : 'AGENT_UNAVAILABLE',
-      `no agent for ${live.route.kind} '${live.route.target}' is available: ${why.join(', ') || 'none registered'}`,
-      {
-        details: {
-          target: live.route.target,
-          agents: why,
-          retryInMs: Number.isFinite(retryInMs) ? retryInMs : 0,
-        },
-      },
-    );
-    this.#afterFailure(live, error);
   }
 
   #afterFailure(live: Live, error: ConclaveError): void {
@@ -711,7 +573,7 @@ export class Dispatcher {
     live.state = 'done';
     if (status === 'dead_lettered') {
       this.#counts.deadLettered++;
-      this.#journal.deadLetter(live, this.#letterFor(rec, now));
+      this.#journal.deadLetter(live, deadLetterFor(rec, now));
     } else {
       if (status === 'completed') this.#counts.completed++;
       else this.#counts.failed++;
@@ -729,56 +591,5 @@ export class Dispatcher {
       this.#live.delete(live.rec.id);
       if (live.waiters !== null) for (const w of live.waiters) w({ ...live.rec });
     }
-  }
-
-  #letterFor(rec: TaskRecord, now: number): DeadLetterRecord {
-    return {
-      id: newId('dlq'),
-      taskId: rec.id,
-      pattern: rec.pattern,
-      target: rec.target,
-      payload: rec.payload,
-      metadata: rec.metadata,
-      priority: rec.priority,
-      corrId: rec.corrId,
-      agent: rec.agent,
-      attempts: rec.attempts,
-      error: rec.error!,
-      deadAt: now,
-      replayedTaskId: null,
-      replayedAt: null,
-    };
-  }
-
-  // ---- agents ---------------------------------------------------------------------------------
-
-  #candidatesFor(route: Route): AgentSlot[] {
-    const key = route.key;
-    let list = this.#candidates.get(key);
-    if (list === undefined) {
-      const infos =
-        route.kind === 'agent'
-          ? [this.#registry.get(route.target)].filter((a) => a !== undefined)
-          : this.#registry.byCapability(route.target);
-      list = infos.map((info) => this.#slot(info.name));
-      this.#candidates.set(key, list);
-    }
-    return list;
-  }
-
-  #slot(name: string): AgentSlot {
-    let slot = this.#slots.get(name);
-    if (slot === undefined) {
-      const info = this.#registry.get(name);
-      if (info === undefined) throw new ConclaveError('AGENT_NOT_FOUND', `no agent named '${name}'`);
-      const breaker = new CircuitBreaker(this.#o.breaker, this.#clock, (t) => {
-        this.events.emit('breaker', name, t);
-        if (t.to !== 'open') this.#pump();
-        else this.#wakeAfter(`breaker:${name}`, this.#o.breaker.resetTimeoutMs);
-      });
-      slot = new AgentSlot(info, breaker);
-      this.#slots.set(name, slot);
-    }
-    return slot;
   }
 }

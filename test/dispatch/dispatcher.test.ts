@@ -381,3 +381,22 @@ describe('Dispatcher: durability', () => {
     expect(agg.errors[0]).toMatchObject({ task_id: b.id, agent: 'bad', error: 'Connection timeout' });
   });
 });
+
+describe('Dispatcher: caller-chosen ids', () => {
+  it('refuses a second submit with the id of a live or stored task, leaving the first intact', async () => {
+    h = await makeHarness();
+    let release: () => void = () => undefined;
+    h.agent('w', ['w'], () => new Promise<string>((r) => (release = () => r('first'))));
+    const id = '01a1ffb4-0000-7000-8000-000000000001';
+    await h.dispatcher.submit({ pattern: 'w', payload: { n: 1 } }, { id });
+    await expectCode(h.dispatcher.submit({ pattern: 'w', payload: { n: 2 } }, { id }), 'CONFLICT', id);
+    await h.settle();
+    release();
+    const done = await h.dispatcher.wait(id);
+    expect(done.result).toBe('first');
+    expect(done.payload).toEqual({ n: 1 });
+    // Finished and forgotten by the dispatcher: the store still refuses the id.
+    await expectCode(h.dispatcher.submit({ pattern: 'w', payload: { n: 3 } }, { id }), 'CONFLICT');
+    expect((await h.store.tasks.get(id))?.payload).toEqual({ n: 1 });
+  });
+});

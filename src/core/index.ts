@@ -5,3 +5,4 @@ export * from './random.ts';
 export * from './config.ts';
 export * from './task.ts';
 export * from './typed-emitter.ts';
+export * from './condition.ts';

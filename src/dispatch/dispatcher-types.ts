@@ -51,8 +51,25 @@ export interface DispatcherEvents {
   /** A task reached a final state (completed, failed or dead_lettered). */
   finished: [task: TaskRecord];
   breaker: [agent: string, transition: BreakerTransition];
+  halted: [halt: Halt, cancelled: number];
+  resumed: [halt: Halt];
   /** A group commit failed. */
   store_error: [error: unknown];
+}
+
+/** Which tasks a halt or a bulk cancel applies to: any listed pattern or routed target matches. */
+export interface TaskSelector {
+  patterns?: readonly string[];
+  /** Capabilities or agent names that routes resolve to. */
+  targets?: readonly string[];
+}
+
+/** A halt in force: matching tasks are refused at intake and never dispatched. */
+export interface Halt {
+  id: string;
+  selector: TaskSelector;
+  reason: string;
+  since: number;
 }
 
 /** Live counters. */

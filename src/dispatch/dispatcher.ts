@@ -1,7 +1,7 @@
 import type { AgentRequest } from '../agents/transport.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
-import { ConclaveError, toConclaveError } from '../core/errors.ts';
+import { ConclaveError, ValidationError, toConclaveError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { systemRandom, type Random } from '../core/random.ts';
 import { FINAL_TASK_STATUSES, type TaskRecord, type TaskStatus } from '../core/task.ts';
@@ -20,6 +20,8 @@ import type {
   DispatcherEvents,
   DispatcherOptions,
   DispatcherStats,
+  Halt,
+  TaskSelector,
 } from './dispatcher-types.ts';
 import { TaskJournal } from './journal.ts';
 import { PriorityQueue } from './priority-queue.ts';
@@ -53,6 +55,7 @@ export class Dispatcher {
   readonly #parked = new Map<string, PriorityQueue<Live>>();
   readonly #wakeTimers = new Map<string, TimerHandle>();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #halts = new Map<string, Halt>();
   #parkedCount = 0;
   #inFlight = 0;
   #retryWaiting = 0;
@@ -225,6 +228,54 @@ export class Dispatcher {
     return true;
   }
 
+  /**
+   * Cancels every unfinished task the selector matches (queued, parked, waiting to retry or
+   * running); returns how many.
+   */
+  cancelMatching(selector: TaskSelector, reason: string): number {
+    checkSelector(selector);
+    const matching = [...this.#live.values()].filter((l) => l.state !== 'done' && matches(selector, l.rec));
+    // Marked first, so that a slot freed by one cancellation is not given to another of them.
+    for (const live of matching) live.cancelReason = reason;
+    let cancelled = 0;
+    for (const live of matching) {
+      // One may already have ended, cancelled by the pump when a slot freed.
+      const ended = live.state === 'done' || live.state === 'released';
+      if (ended || this.cancel(live.rec.id, reason)) cancelled++;
+    }
+    return cancelled;
+  }
+
+  /**
+   * Stops dispatch for the selected tasks at once: new ones are refused with `HALTED`, unfinished
+   * ones are cancelled (a stale order must not go out after the halt is lifted), until `resume`.
+   * @remarks A halt lives in this dispatcher; whoever halts (the emergency-stop workflow) records
+   * it durably and halts again on start.
+   */
+  halt(selector: TaskSelector, reason: string): { halt: Halt; cancelled: number } {
+    checkSelector(selector);
+    const halt: Halt = { id: newId('halt'), selector, reason, since: this.#clock.now() };
+    this.#halts.set(halt.id, halt);
+    const cancelled = this.cancelMatching(selector, `halted: ${reason}`);
+    this.events.emit('halted', halt, cancelled);
+    return { halt, cancelled };
+  }
+
+  /** Lifts a halt; `NOT_FOUND` if there is no such halt. */
+  resume(haltId: string): Halt {
+    const halt = this.#halts.get(haltId);
+    if (halt === undefined) throw new ConclaveError('NOT_FOUND', `no halt '${haltId}' is in force`);
+    this.#halts.delete(haltId);
+    this.events.emit('resumed', halt);
+    this.#pump();
+    return halt;
+  }
+
+  /** The halts in force. */
+  halts(): Halt[] {
+    return [...this.#halts.values()];
+  }
+
   /** Live counters. */
   stats(): DispatcherStats {
     const q = this.#queue;
@@ -307,6 +358,7 @@ export class Dispatcher {
     const task = parseSubmitInput(input);
     checkPayloadSize(task.payload, this.#o.maxPayloadBytes);
     const route = this.#resolve(task.pattern);
+    if (this.#halts.size > 0) this.#refuseIfHalted(task.pattern, route.target);
     if (this.#pool.candidatesFor(route).length === 0) {
       throw new ConclaveError(
         'AGENT_UNAVAILABLE',
@@ -330,6 +382,21 @@ export class Dispatcher {
     this.#live.set(id, live);
     this.#committing++;
     return live;
+  }
+
+  #haltOf(task: { pattern: string; target: string }): Halt | undefined {
+    for (const halt of this.#halts.values()) if (matches(halt.selector, task)) return halt;
+    return undefined;
+  }
+
+  #refuseIfHalted(pattern: string, target: string): void {
+    for (const halt of this.#halts.values()) {
+      if (matches(halt.selector, { pattern, target })) {
+        throw new ConclaveError('HALTED', `pattern '${pattern}' is halted: ${halt.reason}`, {
+          details: { haltId: halt.id, since: halt.since },
+        });
+      }
+    }
   }
 
   #reject(live: Live): void {
@@ -408,6 +475,16 @@ export class Dispatcher {
    * its connection or rate limit (the task waits); `failed`: none is usable (the attempt failed).
    */
   #tryStart(live: Live): 'started' | 'busy' | 'failed' {
+    if (live.cancelReason !== null || (this.#halts.size > 0 && this.#haltOf(live.rec) !== undefined)) {
+      const why = live.cancelReason ?? `halted: ${this.#haltOf(live.rec)!.reason}`;
+      this.#finish(
+        live,
+        'failed',
+        null,
+        new ConclaveError('CANCELLED', `task ${live.rec.id} cancelled: ${why}`),
+      );
+      return 'failed';
+    }
     const picked = this.#pool.pick(live.route);
     switch (picked.kind) {
       case 'slot':
@@ -591,5 +668,17 @@ export class Dispatcher {
       this.#live.delete(live.rec.id);
       if (live.waiters !== null) for (const w of live.waiters) w({ ...live.rec });
     }
+  }
+}
+
+function matches(selector: TaskSelector, task: { pattern: string; target: string }): boolean {
+  return (
+    (selector.patterns?.includes(task.pattern) ?? false) || (selector.targets?.includes(task.target) ?? false)
+  );
+}
+
+function checkSelector(selector: TaskSelector): void {
+  if ((selector.patterns?.length ?? 0) === 0 && (selector.targets?.length ?? 0) === 0) {
+    throw new ValidationError('selector', 'name at least one pattern or target');
   }
 }

@@ -5,6 +5,8 @@ export type {
   DispatcherEvents,
   DispatcherOptions,
   DispatcherStats,
+  Halt,
+  TaskSelector,
 } from './dispatcher-types.ts';
 export { DeadLetterQueue } from './dead-letters.ts';
 export { aggregateTasks } from './aggregate.ts';

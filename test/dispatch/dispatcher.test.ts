@@ -400,3 +400,61 @@ describe('Dispatcher: caller-chosen ids', () => {
     expect((await h.store.tasks.get(id))?.payload).toEqual({ n: 1 });
   });
 });
+
+describe('Dispatcher: halts and bulk cancel', () => {
+  it('halts orders at once: refuses new ones, cancels waiting and running ones, until resumed', async () => {
+    h = await makeHarness({ maxInFlight: 1 }, [
+      { pattern: 'execute_order', capability: 'execution' },
+      { pattern: 'assess_risk', capability: 'risk' },
+    ]);
+    const aborted: string[] = [];
+    h.agent('broker', ['execution'], (req, signal) => {
+      signal.addEventListener('abort', () => aborted.push(req.taskId));
+      return new Promise(() => undefined);
+    });
+    h.agent('risk', ['risk'], () => ({ level: 'low' }));
+    const running = await h.dispatcher.submit({ pattern: 'execute_order', payload: { qty: 1 } });
+    const waiting = await h.dispatcher.submit({ pattern: 'execute_order', payload: { qty: 2 } });
+    await h.settle();
+    const { halt, cancelled } = h.dispatcher.halt(
+      { targets: ['execution'] },
+      'emergency stop: drawdown limit',
+    );
+    expect(cancelled).toBe(2);
+    expect(aborted).toEqual([running.id]);
+    for (const id of [running.id, waiting.id]) {
+      const done = await h.dispatcher.wait(id);
+      expect(done.status).toBe('failed');
+      expect(done.error?.code).toBe('CANCELLED');
+      expect(done.error?.message).toContain('emergency stop');
+    }
+    const refused = await expectCode(
+      h.dispatcher.submit({ pattern: 'execute_order', payload: {} }),
+      'HALTED',
+    );
+    expect(refused.message).toContain('drawdown limit');
+    expect(refused.httpStatus).toBe(503);
+    // Other work goes on.
+    expect((await h.dispatcher.run({ pattern: 'assess_risk', payload: {} })).status).toBe('completed');
+    expect(h.dispatcher.halts()).toHaveLength(1);
+    h.dispatcher.resume(halt.id);
+    expect(h.dispatcher.halts()).toHaveLength(0);
+    await h.dispatcher.submit({ pattern: 'execute_order', payload: { qty: 3 } });
+    expect(() => h.dispatcher.resume(halt.id)).toThrow(/no halt/);
+    expect(() => h.dispatcher.halt({}, 'x')).toThrow(/at least one pattern or target/);
+  });
+
+  it('cancels every unfinished task of the selected patterns, and only those', async () => {
+    h = await makeHarness({ maxInFlight: 2 });
+    h.agent('disc', ['candidate_discovery'], () => new Promise(() => undefined), { maxConnections: 1 });
+    h.agent('other', ['other'], () => new Promise(() => undefined));
+    const discovery = await h.dispatcher.submitMany(
+      Array.from({ length: 4 }, () => ({ pattern: 'candidate_discovery', payload: {} })),
+    );
+    const other = await h.dispatcher.submit({ pattern: 'other', payload: {} });
+    await h.settle();
+    expect(h.dispatcher.cancelMatching({ patterns: ['candidate_discovery'] }, 'clearing job queue')).toBe(4);
+    for (const t of discovery) expect((await h.dispatcher.wait(t.id)).error?.code).toBe('CANCELLED');
+    expect((await h.dispatcher.get(other.id))?.status).toBe('running');
+  });
+});

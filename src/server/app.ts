@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -30,7 +30,7 @@ const MAX_PARAM_LENGTH = 256;
 
 /** Options for {@link buildApp}. */
 export interface BuildAppOptions {
-  /** Log through pino at the configured `log.level` (errors and lifecycle; no per-request lines). Default false. */
+  /** Log through Conclave's logger (errors and lifecycle; no per-request lines). Default false. */
   logger?: boolean;
 }
 
@@ -44,7 +44,8 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler,
-    logger: options.logger === true ? { level: conclave.config.log.level } : false,
+    // Conclave's own logger, so server lines share the fields and format of every other line.
+    ...(options.logger === true ? { loggerInstance: conclave.logger as FastifyBaseLogger } : { logger: false }),
     // Per-request lines off: errors are logged by the error handler, lifecycle by Fastify.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();

@@ -3,11 +3,13 @@ import type { InprocHandler } from './agents/index.ts';
 import { MemoryBus, type Bus } from './bus/index.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { ConclaveConfig } from './core/config.ts';
+import { ConclaveError } from './core/errors.ts';
 import { systemRandom, type Random } from './core/random.ts';
 import { DeadLetterQueue, Dispatcher, RoutingTable, compileDispatcherOptions } from './dispatch/index.ts';
-import { createStore } from './store/index.ts';
+import { KyselyStore, createStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 import { ConclaveMetrics, createLogger, logDispatch, type Logger } from './telemetry/index.ts';
+import { WorkflowEngine, compileWorkflowEngineOptions } from './workflow/index.ts';
 
 /** Injectable pieces for tests and the backtester; everything else comes from config. */
 export interface ConclaveOverrides {
@@ -28,12 +30,17 @@ export interface Conclave {
   readonly routing: RoutingTable;
   readonly dispatcher: Dispatcher;
   readonly deadLetters: DeadLetterQueue;
+  /** The durable workflow engine (register workflows and builtins before `start`). */
+  readonly workflows: WorkflowEngine;
   readonly metrics: ConclaveMetrics;
   readonly logger: Logger;
   /** Registers an in-process agent (connection limit defaults to the configured one). */
   registerInprocAgent(registration: Omit<AgentRegistration, 'transport'> & { handler: InprocHandler }): void;
-  /** Recovers unfinished tasks and starts heartbeat monitoring. Register agents first. */
-  start(): Promise<{ recoveredTasks: number }>;
+  /**
+   * Recovers unfinished tasks, then unfinished workflow runs, and starts heartbeat monitoring.
+   * Register agents, builtins and workflows first.
+   */
+  start(): Promise<{ recoveredTasks: number; recoveredWorkflows: number }>;
   /** Graceful stop: intake closes, in-flight work gets `graceMs`, state is flushed, connections close. */
   close(graceMs?: number): Promise<void>;
 }
@@ -86,6 +93,26 @@ export async function createConclave(
     random,
   });
   const deadLetters = new DeadLetterQueue(store.tasks, dispatcher, clock);
+  if (!(store instanceof KyselyStore)) {
+    throw new ConclaveError(
+      'CONFIG_INVALID',
+      'the workflow engine needs a kysely-backed store (SQLite or PostgreSQL)',
+    );
+  }
+  const workflows = new WorkflowEngine(compileWorkflowEngineOptions(config.workflows), {
+    dispatcher,
+    store,
+    bus,
+    clock,
+    hasPattern: (pattern) => {
+      try {
+        routing.resolve(pattern, (capability) => registry.byCapability(capability).length > 0);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
   const logger = overrides.logger ?? createLogger(config.log.level);
   const metrics = new ConclaveMetrics();
   const unbind = [metrics.observe(dispatcher, registry), logDispatch(logger, dispatcher, registry)];
@@ -99,6 +126,7 @@ export async function createConclave(
     routing,
     dispatcher,
     deadLetters,
+    workflows,
     metrics,
     logger,
     registerInprocAgent: ({ handler, ...registration }) => {
@@ -106,11 +134,14 @@ export async function createConclave(
     },
     start: async () => {
       registry.start();
-      return { recoveredTasks: await dispatcher.recover() };
+      const recoveredTasks = await dispatcher.recover();
+      return { recoveredTasks, recoveredWorkflows: await workflows.recover() };
     },
     close: async (graceMs = 10_000) => {
       if (closed) return;
       closed = true;
+      // Runs are suspended (they resume on the next start); their tasks stay with the dispatcher.
+      await workflows.close();
       await dispatcher.close(graceMs);
       unbind.forEach((off) => off());
       await registry.close();

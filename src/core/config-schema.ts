@@ -74,6 +74,19 @@ const dispatcherSchema = z
   })
   .prefault({});
 
+/** The workflow engine (AMC document: max_concurrent_workflows, workflow_timeout, progress_update_interval). */
+const workflowsSchema = z
+  .strictObject({
+    max_concurrent_workflows: z.number().int().positive().default(5),
+    max_queued_workflows: z.number().int().min(0).default(1000),
+    workflow_timeout_seconds: seconds(900),
+    progress_update_interval_seconds: z.number().min(0).default(5),
+    step_max_retries: z.number().int().min(0).max(20).default(3),
+    step_retry_delay_seconds: z.number().min(0).default(1),
+    step_timeout_seconds: seconds(300),
+  })
+  .prefault({});
+
 const storeSchema = z
   .strictObject({
     driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
@@ -112,6 +125,7 @@ export const configSchema = z.strictObject({
   bus: busSchema,
   agents: agentsSchema,
   dispatcher: dispatcherSchema,
+  workflows: workflowsSchema,
   routing_rules: z.array(routingRuleSchema).default([]),
   profiles: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
 });

@@ -40,12 +40,14 @@ export interface BuildAppOptions {
  * `inject` in tests).
  */
 export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): ConclaveServer {
+  // Typed as Fastify's base logger so the instance keeps the ConclaveServer type.
+  const baseLogger: FastifyBaseLogger = conclave.logger;
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler,
     // Conclave's own logger, so server lines share the fields and format of every other line.
-    ...(options.logger === true ? { loggerInstance: conclave.logger as FastifyBaseLogger } : { logger: false }),
+    ...(options.logger === true ? { loggerInstance: baseLogger } : { logger: false }),
     // Per-request lines off: errors are logged by the error handler, lifecycle by Fastify.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();

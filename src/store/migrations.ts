@@ -4,6 +4,7 @@ import type { Database } from './schema.ts';
 import { ConclaveError } from '../core/errors.ts';
 import * as tasksAndDeadLetters from './migrations/0001-tasks-and-dead-letters.ts';
 import * as partialTaskIndexes from './migrations/0002-partial-task-indexes.ts';
+import * as workflowJournal from './migrations/0003-workflow-journal.ts';
 
 /**
  * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
@@ -12,6 +13,7 @@ import * as partialTaskIndexes from './migrations/0002-partial-task-indexes.ts';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_tasks_and_dead_letters': tasksAndDeadLetters,
   '0002_partial_task_indexes': partialTaskIndexes,
+  '0003_workflow_journal': workflowJournal,
 };
 
 /** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */

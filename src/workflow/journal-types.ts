@@ -1,0 +1,114 @@
+import type { SerializedError } from '../core/errors.ts';
+import type { BigIntColumn, NullableBigIntColumn } from '../store/schema.ts';
+
+/** Lifecycle of a run. `queued` and `running` are live; the rest are final. */
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'stopped',
+] as const;
+/** One of {@link RUN_STATUSES}. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** The states a run ends in. */
+export const FINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'stopped',
+]);
+
+/** Journaled transitions, in the order a run goes through them. */
+export type WorkflowEventType =
+  | 'run_started'
+  | 'step_scheduled'
+  | 'step_started'
+  | 'step_completed'
+  | 'step_failed'
+  | 'step_skipped'
+  | 'run_completed'
+  | 'run_failed'
+  | 'run_cancelled'
+  | 'run_timed_out'
+  | 'run_stopped';
+
+/** A run as persisted: one row of `workflow_runs`. Times are epoch ms. */
+export interface RunRecord {
+  id: string;
+  name: string;
+  version: string;
+  status: RunStatus;
+  input: unknown;
+  output: unknown;
+  error: SerializedError | null;
+  requester: string | null;
+  parentRunId: string | null;
+  /** JSON snapshot of the definition, or null when it held functions (then it must be registered again to resume). */
+  definition: unknown;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  deadlineAt: number | null;
+  updatedAt: number;
+}
+
+/** Fields of a run that change after it is created. */
+export type RunUpdate = Partial<
+  Pick<RunRecord, 'status' | 'output' | 'error' | 'startedAt' | 'finishedAt' | 'deadlineAt'>
+> &
+  Pick<RunRecord, 'updatedAt'>;
+
+/** One journaled transition: a row of `workflow_events`. */
+export interface WorkflowEvent {
+  runId: string;
+  /** 1, 2, … within the run. */
+  seq: number;
+  type: WorkflowEventType;
+  stepId: string | null;
+  /** The item of a for_each step, or null. */
+  itemIndex: number | null;
+  attempt: number | null;
+  data: Record<string, unknown>;
+  at: number;
+}
+
+/** The `workflow_runs` table. */
+export interface WorkflowRunsTable {
+  id: string;
+  name: string;
+  version: string;
+  status: RunStatus;
+  input: string;
+  output: string | null;
+  error: string | null;
+  requester: string | null;
+  parent_run_id: string | null;
+  definition: string | null;
+  created_at: BigIntColumn;
+  started_at: NullableBigIntColumn;
+  finished_at: NullableBigIntColumn;
+  deadline_at: NullableBigIntColumn;
+  updated_at: BigIntColumn;
+}
+
+/** The `workflow_events` table. */
+export interface WorkflowEventsTable {
+  run_id: string;
+  seq: number;
+  type: WorkflowEventType;
+  step_id: string | null;
+  item_index: number | null;
+  attempt: number | null;
+  data: string;
+  at: BigIntColumn;
+}
+
+/** The workflow journal's tables, as kysely sees them (added to the store's through `withTables`). */
+export interface WorkflowTables {
+  workflow_runs: WorkflowRunsTable;
+  workflow_events: WorkflowEventsTable;
+}

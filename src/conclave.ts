@@ -3,10 +3,9 @@ import type { InprocHandler } from './agents/index.ts';
 import { MemoryBus, type Bus } from './bus/index.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { ConclaveConfig } from './core/config.ts';
-import { ConclaveError } from './core/errors.ts';
 import { systemRandom, type Random } from './core/random.ts';
 import { DeadLetterQueue, Dispatcher, RoutingTable, compileDispatcherOptions } from './dispatch/index.ts';
-import { KyselyStore, createStore } from './store/index.ts';
+import { createStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 import { ConclaveMetrics, createLogger, logDispatch, type Logger } from './telemetry/index.ts';
 import { WorkflowEngine, compileWorkflowEngineOptions } from './workflow/index.ts';
@@ -93,12 +92,6 @@ export async function createConclave(
     random,
   });
   const deadLetters = new DeadLetterQueue(store.tasks, dispatcher, clock);
-  if (!(store instanceof KyselyStore)) {
-    throw new ConclaveError(
-      'CONFIG_INVALID',
-      'the workflow engine needs a kysely-backed store (SQLite or PostgreSQL)',
-    );
-  }
   const workflows = new WorkflowEngine(compileWorkflowEngineOptions(config.workflows), {
     dispatcher,
     store,

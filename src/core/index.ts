@@ -6,3 +6,4 @@ export * from './config.ts';
 export * from './task.ts';
 export * from './typed-emitter.ts';
 export * from './condition.ts';
+export * from './workflow-run.ts';

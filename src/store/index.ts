@@ -3,7 +3,14 @@ import type { KyselyStore } from './kysely-store.ts';
 import { openPostgresStore } from './postgres.ts';
 import { openSqliteStore } from './sqlite.ts';
 
-export type { Store, TaskRepository, TaskBatch, DeadLetterQuery } from './store.ts';
+export type {
+  Store,
+  TaskRepository,
+  TaskBatch,
+  DeadLetterQuery,
+  WorkflowOp,
+  WorkflowRepository,
+} from './store.ts';
 export type { Database, TasksTable, DeadLettersTable } from './schema.ts';
 export { KyselyStore, MAX_PARAMETERS } from './kysely-store.ts';
 export type { KyselyStoreOptions, StoreDialect } from './kysely-store.ts';

@@ -5,8 +5,9 @@ import type { BatchWriter } from './batch-writer.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { guard } from './store-errors.ts';
-import type { Store, TaskRepository } from './store.ts';
+import type { Store, TaskRepository, WorkflowRepository } from './store.ts';
 import { KyselyTaskRepository } from './task-repository.ts';
+import { KyselyWorkflowRepository } from './workflow-repository.ts';
 
 /** The SQL dialects a {@link KyselyStore} speaks. */
 export type StoreDialect = Store['dialect'];
@@ -31,6 +32,7 @@ export interface KyselyStoreOptions {
 export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   readonly tasks: TaskRepository;
+  readonly workflows: WorkflowRepository;
   /** The underlying kysely instance, for other repositories of this store. */
   readonly db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -47,6 +49,7 @@ export class KyselyStore implements Store {
     const writer = options.batchWriter ?? new KyselyBatchWriter(db, { maxParameters });
     this.#writer = writer;
     this.tasks = new KyselyTaskRepository(db, { writer, maxParameters });
+    this.workflows = new KyselyWorkflowRepository(db);
   }
 
   async migrate(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ColumnType } from 'kysely';
 import type { TaskStatus } from '../core/task.ts';
+import type { RunStatus, WorkflowEventType } from '../core/workflow-run.ts';
 
 /**
  * A BIGINT column (epoch-millisecond times, durations): BIGINT in PostgreSQL, INTEGER in SQLite.
@@ -64,6 +65,8 @@ export interface DeadLettersTable {
 export interface Database {
   tasks: TasksTable;
   dead_letters: DeadLettersTable;
+  workflow_runs: WorkflowRunsTable;
+  workflow_events: WorkflowEventsTable;
 }
 
 /** Converts a BIGINT read (a string from node-postgres, a number from SQLite) to a number. */
@@ -74,4 +77,35 @@ export function toNumber(value: number | string | bigint): number {
 /** {@link toNumber} that keeps NULL. */
 export function toNumberOrNull(value: number | string | bigint | null): number | null {
   return value === null ? null : toNumber(value);
+}
+
+/** The `workflow_runs` table. */
+export interface WorkflowRunsTable {
+  id: string;
+  name: string;
+  version: string;
+  status: RunStatus;
+  input: string;
+  output: string | null;
+  error: string | null;
+  requester: string | null;
+  parent_run_id: string | null;
+  definition: string | null;
+  created_at: BigIntColumn;
+  started_at: NullableBigIntColumn;
+  finished_at: NullableBigIntColumn;
+  deadline_at: NullableBigIntColumn;
+  updated_at: BigIntColumn;
+}
+
+/** The `workflow_events` table. */
+export interface WorkflowEventsTable {
+  run_id: string;
+  seq: number;
+  type: WorkflowEventType;
+  step_id: string | null;
+  item_index: number | null;
+  attempt: number | null;
+  data: string;
+  at: BigIntColumn;
 }

@@ -1,4 +1,5 @@
 import type { DeadLetterRecord, TaskRecord, TaskStatus, TaskUpdate } from '../core/task.ts';
+import type { RunRecord, RunStatus, RunUpdate, WorkflowEvent } from '../core/workflow-run.ts';
 
 /**
  * Durable records. One schema, one query builder (kysely), two dialects: SQLite (embedded
@@ -38,10 +39,28 @@ export interface TaskRepository {
   purgeDeadLetters(ids?: readonly string[]): Promise<number>;
 }
 
+/** One write to the workflow journal; a batch of them lands in one transaction, in order. */
+export type WorkflowOp =
+  | { kind: 'insert'; run: RunRecord }
+  | { kind: 'event'; event: WorkflowEvent }
+  | { kind: 'update'; id: string; update: RunUpdate };
+
+/** Workflow runs and their append-only event log. */
+export interface WorkflowRepository {
+  /** Writes the ops in order, atomically. A duplicate run id or event is `CONFLICT`. */
+  writeBatch(ops: readonly WorkflowOp[]): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Runs in the given states (all when omitted), oldest first. */
+  listRuns(statuses?: readonly RunStatus[]): Promise<RunRecord[]>;
+  /** A run's events in sequence order. */
+  events(runId: string): Promise<WorkflowEvent[]>;
+}
+
 /** The store: repositories plus lifecycle. */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly tasks: TaskRepository;
+  readonly workflows: WorkflowRepository;
   /** Applies pending migrations (idempotent; called on start). */
   migrate(): Promise<void>;
   /** Cheap liveness probe. */

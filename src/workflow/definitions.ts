@@ -1,6 +1,6 @@
 import { ConclaveError } from '../core/errors.ts';
 import type { BuiltinFn } from './engine-types.ts';
-import type { RunRecord } from './journal-types.ts';
+import type { RunRecord } from '../core/workflow-run.ts';
 import { versionOf, type WorkflowDefinition } from './model.ts';
 import { validateWorkflow, type ValidatedWorkflow } from './validate.ts';
 

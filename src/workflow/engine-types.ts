@@ -2,8 +2,8 @@ import type { Bus } from '../bus/bus.ts';
 import type { Clock } from '../core/clock.ts';
 import type { SerializedError } from '../core/errors.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
-import type { KyselyStore } from '../store/kysely-store.ts';
-import type { RunStatus } from './journal-types.ts';
+import type { Store } from '../store/store.ts';
+import type { RunStatus } from '../core/workflow-run.ts';
 import type { RetryPolicy, StepContext, StepStatus } from './model.ts';
 
 /** Engine settings, complete and in explicit units (see `compileWorkflowEngineOptions`). */
@@ -26,7 +26,7 @@ export interface WorkflowEngineOptions {
 export interface WorkflowEngineDeps {
   dispatcher: Pick<Dispatcher, 'submit' | 'get' | 'wait' | 'cancel'>;
   /** The store whose kysely instance holds the journal tables (migration 0003). */
-  store: Pick<KyselyStore, 'db'>;
+  store: Pick<Store, 'workflows'>;
   bus?: Pick<Bus, 'publish'>;
   clock?: Clock;
   /** Whether a routing pattern or capability can be dispatched (validation of task steps). */

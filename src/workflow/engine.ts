@@ -14,7 +14,7 @@ import type {
   WorkflowStatus,
 } from './engine-types.ts';
 import { WorkflowJournal } from './journal.ts';
-import { FINAL_RUN_STATUSES, type RunRecord } from './journal-types.ts';
+import { FINAL_RUN_STATUSES, type RunRecord } from '../core/workflow-run.ts';
 import type { WorkflowDefinition } from './model.ts';
 import { ProgressThrottle, errorReport, progressUpdate } from './progress.ts';
 import { RunDriver, type DriverHost } from './run-driver.ts';
@@ -61,7 +61,7 @@ export class WorkflowEngine {
     this.#o = options;
     this.#deps = deps;
     this.#clock = deps.clock ?? systemClock;
-    this.#journal = new WorkflowJournal(deps.store.db);
+    this.#journal = new WorkflowJournal(deps.store.workflows);
     this.#registry = new WorkflowDefinitions(deps.hasPattern);
     const executor: ExecutorDeps = {
       clock: this.#clock,

@@ -38,8 +38,8 @@ export type { WorkflowDocument } from './definition-schema.ts';
 export { validateWorkflow, topologicalOrder } from './validate.ts';
 export type { ValidatedWorkflow, ValidationLookups } from './validate.ts';
 export { WorkflowJournal } from './journal.ts';
-export { RUN_STATUSES, FINAL_RUN_STATUSES } from './journal-types.ts';
-export type { RunRecord, RunStatus, WorkflowEvent, WorkflowEventType } from './journal-types.ts';
+export { RUN_STATUSES, FINAL_RUN_STATUSES } from '../core/workflow-run.ts';
+export type { RunRecord, RunStatus, WorkflowEvent, WorkflowEventType } from '../core/workflow-run.ts';
 export { isStopResult } from './model.ts';
 export type {
   Condition,

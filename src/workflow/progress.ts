@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { ProgressUpdate, WorkflowErrorReport } from './engine-types.ts';
-import type { RunRecord } from './journal-types.ts';
+import type { RunRecord } from '../core/workflow-run.ts';
 import type { StepState } from './run-state.ts';
 
 /**

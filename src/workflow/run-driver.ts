@@ -2,7 +2,7 @@ import { sleep, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ConclaveError, serializeError, toConclaveError } from '../core/errors.ts';
 import type { WorkflowEngineOptions } from './engine-types.ts';
 import type { WorkflowJournal } from './journal.ts';
-import type { RunRecord, RunStatus, RunUpdate, WorkflowEvent } from './journal-types.ts';
+import type { RunRecord, RunStatus, RunUpdate, WorkflowEvent } from '../core/workflow-run.ts';
 import { joinItems } from './join.ts';
 import { isStopResult, type StepDefinition } from './model.ts';
 import { lookupPath } from './references.ts';

@@ -1,5 +1,5 @@
 import { ConclaveError } from '../core/errors.ts';
-import type { RunRecord } from './journal-types.ts';
+import type { RunRecord } from '../core/workflow-run.ts';
 import { isSerializable, versionOf } from './model.ts';
 import type { ValidatedWorkflow } from './validate.ts';
 

@@ -1,4 +1,4 @@
-import type { WorkflowEvent } from './journal-types.ts';
+import type { WorkflowEvent } from '../core/workflow-run.ts';
 import type { StepContext, StepStatus } from './model.ts';
 
 /** One execution unit: a whole step, or one item of a for_each step. */

@@ -1,5 +1,5 @@
 import type { AllWorkflowsStatus, WorkflowStatus } from './engine-types.ts';
-import { RUN_STATUSES, type RunRecord, type RunStatus, type WorkflowEvent } from './journal-types.ts';
+import { RUN_STATUSES, type RunRecord, type RunStatus, type WorkflowEvent } from '../core/workflow-run.ts';
 import { progressOf } from './progress.ts';
 import { applyEvent, initialStepStates, type StepState } from './run-state.ts';
 

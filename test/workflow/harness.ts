@@ -1,6 +1,5 @@
 import { flushMicrotasks } from '../../src/core/clock.ts';
 import type { ManualClock } from '../../src/core/clock.ts';
-import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import {
   WorkflowEngine,
@@ -41,7 +40,7 @@ export async function makeEngine(
   const published: EngineHarness['published'] = [];
   const engine = new WorkflowEngine(engineOptions(overrides), {
     dispatcher: h.dispatcher,
-    store: h.store as KyselyStore,
+    store: h.store,
     clock: h.clock,
     bus: {
       publish: (subject, data) => {

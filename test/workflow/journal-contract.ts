@@ -37,7 +37,7 @@ export function journalContract(
     it('writes runs and events, reads events back in order and replays state', async () => {
       const store = await open();
       try {
-        const journal = new WorkflowJournal(store.db);
+        const journal = new WorkflowJournal(store.workflows);
         await journal.insertRun(makeRun('r1'));
         // Many appends in one turn: one group commit, sequence numbers in append order.
         const appended = await Promise.all([
@@ -99,7 +99,7 @@ export function journalContract(
         expect(await journal.listRuns(['queued'])).toStrictEqual([]);
 
         // A fresh journal (a restarted process) continues the sequence after what it read.
-        const again = new WorkflowJournal(store.db);
+        const again = new WorkflowJournal(store.workflows);
         await again.events('r1');
         const next = await again.append(
           {
@@ -129,7 +129,7 @@ export function journalContract(
     it('refuses a duplicate run id with CONFLICT and commits nothing of that batch', async () => {
       const store = await open();
       try {
-        const journal = new WorkflowJournal(store.db);
+        const journal = new WorkflowJournal(store.workflows);
         await journal.insertRun(makeRun('dup'));
         const [dup, event] = await Promise.allSettled([
           journal.insertRun(makeRun('dup')),

@@ -1,5 +1,5 @@
-import type { SerializedError } from '../core/errors.ts';
-import type { BigIntColumn, NullableBigIntColumn } from '../store/schema.ts';
+/** Workflow runs and their journaled transitions, as persisted. */
+import type { SerializedError } from './errors.ts';
 
 /** Lifecycle of a run. `queued` and `running` are live; the rest are final. */
 export const RUN_STATUSES = [
@@ -74,41 +74,4 @@ export interface WorkflowEvent {
   attempt: number | null;
   data: Record<string, unknown>;
   at: number;
-}
-
-/** The `workflow_runs` table. */
-export interface WorkflowRunsTable {
-  id: string;
-  name: string;
-  version: string;
-  status: RunStatus;
-  input: string;
-  output: string | null;
-  error: string | null;
-  requester: string | null;
-  parent_run_id: string | null;
-  definition: string | null;
-  created_at: BigIntColumn;
-  started_at: NullableBigIntColumn;
-  finished_at: NullableBigIntColumn;
-  deadline_at: NullableBigIntColumn;
-  updated_at: BigIntColumn;
-}
-
-/** The `workflow_events` table. */
-export interface WorkflowEventsTable {
-  run_id: string;
-  seq: number;
-  type: WorkflowEventType;
-  step_id: string | null;
-  item_index: number | null;
-  attempt: number | null;
-  data: string;
-  at: BigIntColumn;
-}
-
-/** The workflow journal's tables, as kysely sees them (added to the store's through `withTables`). */
-export interface WorkflowTables {
-  workflow_runs: WorkflowRunsTable;
-  workflow_events: WorkflowEventsTable;
 }

@@ -50,6 +50,8 @@ export class WorkflowEngine {
   readonly #drivers = new Map<string, RunDriver>();
   readonly #throttles = new Map<string, ProgressThrottle>();
   readonly #queue: { rec: RunRecord; wf: ValidatedWorkflow }[] = [];
+  /** Waiters of runs still queued; handed to the run's driver when it starts. */
+  readonly #queuedWaiters = new Map<string, ((rec: RunRecord) => void)[]>();
   /** Top-level runs holding a concurrency slot. */
   readonly #active = new Set<string>();
   #closing = false;
@@ -156,6 +158,7 @@ export class WorkflowEngine {
     // Never started: a driver journals the cancel and ends it without running a step.
     const d = new RunDriver(entry.rec, entry.wf, this.#host);
     this.#drivers.set(runId, d);
+    this.#handOverWaiters(d);
     await d.cancel(reason);
     return true;
   }
@@ -167,11 +170,9 @@ export class WorkflowEngine {
     const queued = this.#queue.find((q) => q.rec.id === runId);
     if (queued !== undefined) {
       return new Promise((resolve) => {
-        const off = this.events.on('state', (id, status) => {
-          if (id !== runId || !FINAL_RUN_STATUSES.has(status)) return;
-          off();
-          void this.#journal.getRun(runId).then((r) => resolve(r ?? queued.rec));
-        });
+        const waiters = this.#queuedWaiters.get(runId);
+        if (waiters === undefined) this.#queuedWaiters.set(runId, [resolve]);
+        else waiters.push(resolve);
       });
     }
     const rec = await this.#journal.getRun(runId);
@@ -263,8 +264,16 @@ export class WorkflowEngine {
       const d = new RunDriver(next.rec, next.wf, this.#host);
       this.#drivers.set(next.rec.id, d);
       this.#active.add(next.rec.id);
+      this.#handOverWaiters(d);
       this.#launch(d);
     }
+  }
+
+  #handOverWaiters(d: RunDriver): void {
+    const waiters = this.#queuedWaiters.get(d.rec.id);
+    if (waiters === undefined) return;
+    this.#queuedWaiters.delete(d.rec.id);
+    void d.done.then((rec) => waiters.forEach((w) => w(rec)));
   }
 
   #launch(d: RunDriver): void {

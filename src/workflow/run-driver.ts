@@ -201,7 +201,9 @@ export class RunDriver {
     // A resumed in-flight attempt runs again under the same number (so a task step rejoins its task).
     let attempt = unit.status === 'running' ? unit.attempt : unit.attempt + 1;
     for (;;) {
-      if (unit.status !== 'running' || unit.attempt !== attempt) {
+      // An attempt found in flight (journaled as started by a previous process) is resumed.
+      const resumed = unit.status === 'running' && unit.attempt === attempt;
+      if (!resumed) {
         await this.#append(this.#event('step_started', step.id, index, attempt, { idempotency_key: key }));
       }
       const ctx = { ...contextOf(this.rec.input, this.steps), ...(index === null ? {} : { item }) };
@@ -209,7 +211,17 @@ export class RunDriver {
       let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
       try {
         const result = await executeAttempt(
-          { runId: this.rec.id, step, index, attempt, idempotencyKey: key, ctx, timeoutMs, signal },
+          {
+            runId: this.rec.id,
+            step,
+            index,
+            attempt,
+            idempotencyKey: key,
+            ctx,
+            timeoutMs,
+            signal,
+            resumed,
+          },
           this.host.executor,
         );
         outcome = { ok: true, result };

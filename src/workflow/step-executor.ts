@@ -21,6 +21,11 @@ export interface Attempt {
   timeoutMs: number;
   /** The run's signal: aborts on run timeout, cancel, or the end of the run. */
   signal: AbortSignal;
+  /**
+   * A resumed attempt that was in flight when the process stopped: its task may already exist.
+   * Only then is the dispatcher asked first (a store read); a fresh attempt's id is new.
+   */
+  resumed: boolean;
 }
 
 /** What attempts run against. */
@@ -125,7 +130,7 @@ async function runTask(a: Attempt, deps: ExecutorDeps, signal: AbortSignal): Pro
     idempotency_key: a.idempotencyKey,
     ...(a.index === null ? {} : { item_index: a.index }),
   };
-  if ((await dispatcher.get(taskId)) === undefined) {
+  if (!a.resumed || (await dispatcher.get(taskId)) === undefined) {
     try {
       await dispatcher.submit(
         {

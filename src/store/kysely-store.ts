@@ -7,7 +7,7 @@ import type { Database } from './schema.ts';
 import { guard } from './store-errors.ts';
 import type { Store, TaskRepository, WorkflowRepository } from './store.ts';
 import { KyselyTaskRepository } from './task-repository.ts';
-import { KyselyWorkflowRepository } from './workflow-repository.ts';
+import { KyselyWorkflowRepository, type WorkflowBatchWriter } from './workflow-repository.ts';
 
 /** The SQL dialects a {@link KyselyStore} speaks. */
 export type StoreDialect = Store['dialect'];
@@ -22,6 +22,8 @@ export const MAX_PARAMETERS: Readonly<Record<StoreDialect, number>> = { sqlite: 
 export interface KyselyStoreOptions {
   /** Applies write batches; defaults to the portable {@link KyselyBatchWriter}. */
   batchWriter?: BatchWriter;
+  /** Applies workflow journal batches; defaults to kysely queries in one transaction. */
+  workflowWriter?: WorkflowBatchWriter;
   /** PostgreSQL schema that holds the store's tables and migration bookkeeping. */
   schema?: string;
   /** Runs after the kysely instance is destroyed (dialect-specific teardown). */
@@ -49,7 +51,7 @@ export class KyselyStore implements Store {
     const writer = options.batchWriter ?? new KyselyBatchWriter(db, { maxParameters });
     this.#writer = writer;
     this.tasks = new KyselyTaskRepository(db, { writer, maxParameters });
-    this.workflows = new KyselyWorkflowRepository(db);
+    this.workflows = new KyselyWorkflowRepository(db, options.workflowWriter);
   }
 
   async migrate(): Promise<void> {

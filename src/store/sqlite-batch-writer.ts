@@ -31,8 +31,69 @@ function selfNamed(columns: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(columns.map((c) => [c, c]));
 }
 
-const INSERT_TASK = 0;
-const INSERT_DEAD_LETTER = 1;
+/**
+ * The SQL of every statement the SQLite writers run, by index, compiled once by kysely. Shared by
+ * the task and workflow writers so that one executor (one order of commits) serves both.
+ */
+export class SqliteStatementCatalog {
+  /** SQL by index; only grows, so executors may prepare each index once. */
+  readonly sql: string[] = [];
+  readonly #index = new Map<string, number>();
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** `INSERT INTO table (columns) VALUES (?, …)`, binding `columns` in order. */
+  insert<T extends keyof Database>(table: T, columns: readonly string[]): number {
+    return this.#get(`insert ${table} ${columns.join()}`, () =>
+      checked(
+        this.db
+          .insertInto(table as 'tasks')
+          .values(selfNamed(columns) as never)
+          .compile(),
+        columns,
+      ),
+    );
+  }
+
+  /** `UPDATE table SET columns… WHERE key = ?`, binding `columns` then the key. */
+  update<T extends keyof Database>(table: T, columns: readonly string[], key = 'id'): number {
+    return this.#get(`update ${table} ${columns.join()} ${key}`, () =>
+      checked(
+        // Typed as one table: the builder's types cannot follow a table chosen at run time, and the
+        // columns are bound by name anyway (checked below).
+        this.db
+          .updateTable(table as 'tasks')
+          .set(selfNamed(columns) as never)
+          .where(key as never, '=', key as never)
+          .compile(),
+        [...columns, key],
+      ),
+    );
+  }
+
+  #get(key: string, compile: () => string): number {
+    let index = this.#index.get(key);
+    if (index === undefined) {
+      index = this.sql.push(compile()) - 1;
+      this.#index.set(key, index);
+    }
+    return index;
+  }
+}
+
+/** The SQL of a compiled statement whose `?` must bind exactly `columns`, in order. */
+function checked(
+  compiled: { sql: string; parameters: readonly unknown[] },
+  columns: readonly string[],
+): string {
+  if (compiled.parameters.join() !== columns.join()) {
+    throw new ConclaveError(
+      'INTERNAL',
+      `compiled statement binds (${compiled.parameters.join()}), expected (${columns.join()})`,
+    );
+  }
+  return compiled.sql;
+}
 
 /**
  * The SQLite hot path. Statements are written and compiled once by kysely; a batch becomes a list
@@ -42,68 +103,41 @@ const INSERT_DEAD_LETTER = 1;
  * it; reusing prepared statements is what keeps a row at a few microseconds.
  */
 export class SqliteBatchWriter implements BatchWriter {
-  readonly #db: Kysely<Database>;
+  readonly #catalog: SqliteStatementCatalog;
   readonly #executor: SqliteExecutor;
-  readonly #catalog: string[] = [];
+  readonly #insertTask: number;
+  readonly #insertDeadLetter: number;
   readonly #updates = new Map<number, number>();
 
-  constructor(db: Kysely<Database>, executor: SqliteExecutor) {
-    this.#db = db;
+  constructor(catalog: SqliteStatementCatalog, executor: SqliteExecutor) {
+    this.#catalog = catalog;
     this.#executor = executor;
-    this.#catalog[INSERT_TASK] = this.#checked(
-      db
-        .insertInto('tasks')
-        .values(selfNamed(TASK_COLUMNS) as never)
-        .compile(),
-      TASK_COLUMNS,
-    );
-    this.#catalog[INSERT_DEAD_LETTER] = this.#checked(
-      db
-        .insertInto('dead_letters')
-        .values(selfNamed(DEAD_LETTER_COLUMNS) as never)
-        .compile(),
-      DEAD_LETTER_COLUMNS,
-    );
+    this.#insertTask = catalog.insert('tasks', TASK_COLUMNS);
+    this.#insertDeadLetter = catalog.insert('dead_letters', DEAD_LETTER_COLUMNS);
   }
 
   write(batch: TaskBatch): Promise<void> {
     const { inserts, updates } = foldBatch(batch);
     const ops: SqliteOp[] = [];
-    for (const task of inserts) ops.push([INSERT_TASK, taskValues(task)]);
+    for (const task of inserts) ops.push([this.#insertTask, taskValues(task)]);
     for (const u of updates) {
       const shape = updateShape(u);
       ops.push([this.#update(shape), updateValues(u, shape)]);
     }
-    for (const letter of batch.deadLetters ?? []) ops.push([INSERT_DEAD_LETTER, deadLetterValues(letter)]);
+    for (const letter of batch.deadLetters ?? [])
+      ops.push([this.#insertDeadLetter, deadLetterValues(letter)]);
     if (ops.length === 0) return Promise.resolve();
-    return this.#executor.run(this.#catalog, ops);
+    return this.#executor.run(this.#catalog.sql, ops);
   }
 
   close(): Promise<void> {
     return this.#executor.close();
   }
 
-  /** The SQL of a compiled statement whose `?` must bind exactly `columns`, in the `*Values()` order. */
-  #checked(compiled: { sql: string; parameters: readonly unknown[] }, columns: readonly string[]): string {
-    if (compiled.parameters.join() !== columns.join()) {
-      throw new ConclaveError(
-        'INTERNAL',
-        `compiled statement binds (${compiled.parameters.join()}), expected (${columns.join()})`,
-      );
-    }
-    return compiled.sql;
-  }
-
   #update(shape: number): number {
     let index = this.#updates.get(shape);
     if (index === undefined) {
-      const columns = updateColumns(shape);
-      const compiled = this.#db
-        .updateTable('tasks')
-        .set(selfNamed(columns) as never)
-        .where('id', '=', 'id')
-        .compile();
-      index = this.#catalog.push(this.#checked(compiled, [...columns, 'id'])) - 1;
+      index = this.#catalog.update('tasks', updateColumns(shape));
       this.#updates.set(shape, index);
     }
     return index;

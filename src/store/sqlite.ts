@@ -3,9 +3,10 @@ import { dirname } from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ValidationError } from '../core/errors.ts';
-import { KyselyStore } from './kysely-store.ts';
+import { KyselyStore, type KyselyStoreOptions } from './kysely-store.ts';
 import type { Database } from './schema.ts';
-import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
+import { SqliteBatchWriter, SqliteStatementCatalog } from './sqlite-batch-writer.ts';
+import { SqliteWorkflowWriter } from './sqlite-workflow-writer.ts';
 import { SqliteAdaptiveExecutor } from './sqlite-adaptive-executor.ts';
 import { SqliteInlineExecutor } from './sqlite-inline-executor.ts';
 import { SqliteWorkerExecutor } from './sqlite-worker-executor.ts';
@@ -71,18 +72,22 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
     raw.pragma('wal_autocheckpoint = 0');
     return new SqliteWorkerExecutor(path, busyTimeoutMs);
   };
-  const batchWriter =
-    mode === 'kysely'
-      ? undefined
-      : new SqliteBatchWriter(
-          db,
-          mode === 'inline'
-            ? inline()
-            : mode === 'thread'
-              ? thread()
-              : new SqliteAdaptiveExecutor(inline(), thread(), INLINE_MAX_OPS),
-        );
-  const store = new KyselyStore(db, 'sqlite', batchWriter === undefined ? {} : { batchWriter });
+  let writers: KyselyStoreOptions = {};
+  if (mode !== 'kysely') {
+    const executor =
+      mode === 'inline'
+        ? inline()
+        : mode === 'thread'
+          ? thread()
+          : new SqliteAdaptiveExecutor(inline(), thread(), INLINE_MAX_OPS);
+    // One catalog and one executor for task and journal batches: one order of commits.
+    const catalog = new SqliteStatementCatalog(db);
+    writers = {
+      batchWriter: new SqliteBatchWriter(catalog, executor),
+      workflowWriter: new SqliteWorkflowWriter(catalog, executor),
+    };
+  }
+  const store = new KyselyStore(db, 'sqlite', writers);
   if (options.migrate !== false) {
     try {
       await store.migrate();

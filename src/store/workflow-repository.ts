@@ -1,12 +1,7 @@
-import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
-import type { RunRecord, RunStatus, RunUpdate, WorkflowEvent } from '../core/workflow-run.ts';
-import {
-  toNumber,
-  toNumberOrNull,
-  type Database,
-  type WorkflowEventsTable,
-  type WorkflowRunsTable,
-} from './schema.ts';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { RunRecord, RunStatus, WorkflowEvent } from '../core/workflow-run.ts';
+import type { Database, WorkflowEventsTable } from './schema.ts';
+import { fromEventRow, fromRunRow, toEventRow, toRunRow, toRunUpdateRow } from './workflow-rows.ts';
 import { guard, isUniqueViolation, storeError } from './store-errors.ts';
 import type { WorkflowOp, WorkflowRepository } from './store.ts';
 import { ConclaveError } from '../core/errors.ts';
@@ -14,13 +9,22 @@ import { ConclaveError } from '../core/errors.ts';
 /** Events per multi-row INSERT: 8 parameters each, well under SQLite's 32,766. */
 const EVENTS_PER_STATEMENT = 500;
 
+/** Writes journal batches some faster way than kysely's (the SQLite prepared-statement path). */
+export interface WorkflowBatchWriter {
+  write(ops: readonly WorkflowOp[]): Promise<void>;
+}
+
 /** The workflow journal's tables through kysely (created by migration 0003). */
 export class KyselyWorkflowRepository implements WorkflowRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly writer?: WorkflowBatchWriter,
+  ) {}
 
   async writeBatch(ops: readonly WorkflowOp[]): Promise<void> {
     try {
-      await this.db.transaction().execute((trx) => writeOps(trx, ops));
+      if (this.writer !== undefined) await this.writer.write(ops);
+      else await this.db.transaction().execute((trx) => writeOps(trx, ops));
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new ConclaveError(
@@ -95,89 +99,4 @@ async function writeOps(trx: Transaction<Database>, ops: readonly WorkflowOp[]):
       await trx.updateTable('workflow_runs').set(toRunUpdateRow(op.update)).where('id', '=', op.id).execute();
   }
   await flushEvents();
-}
-
-function json(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-function parse(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
-}
-
-function toRunRow(r: RunRecord): Insertable<WorkflowRunsTable> {
-  return {
-    id: r.id,
-    name: r.name,
-    version: r.version,
-    status: r.status,
-    input: json(r.input) ?? 'null',
-    output: json(r.output),
-    error: json(r.error),
-    requester: r.requester,
-    parent_run_id: r.parentRunId,
-    definition: json(r.definition),
-    created_at: r.createdAt,
-    started_at: r.startedAt,
-    finished_at: r.finishedAt,
-    deadline_at: r.deadlineAt,
-    updated_at: r.updatedAt,
-  };
-}
-
-function toRunUpdateRow(u: RunUpdate): Updateable<WorkflowRunsTable> {
-  const row: Updateable<WorkflowRunsTable> = { updated_at: u.updatedAt };
-  if (u.status !== undefined) row.status = u.status;
-  if ('output' in u) row.output = json(u.output);
-  if (u.error !== undefined) row.error = json(u.error);
-  if (u.startedAt !== undefined) row.started_at = u.startedAt;
-  if (u.finishedAt !== undefined) row.finished_at = u.finishedAt;
-  if (u.deadlineAt !== undefined) row.deadline_at = u.deadlineAt;
-  return row;
-}
-
-function fromRunRow(row: Selectable<WorkflowRunsTable>): RunRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    version: row.version,
-    status: row.status,
-    input: parse(row.input),
-    output: parse(row.output),
-    error: parse(row.error) as RunRecord['error'],
-    requester: row.requester,
-    parentRunId: row.parent_run_id,
-    definition: parse(row.definition),
-    createdAt: toNumber(row.created_at),
-    startedAt: toNumberOrNull(row.started_at),
-    finishedAt: toNumberOrNull(row.finished_at),
-    deadlineAt: toNumberOrNull(row.deadline_at),
-    updatedAt: toNumber(row.updated_at),
-  };
-}
-
-function toEventRow(e: WorkflowEvent): Insertable<WorkflowEventsTable> {
-  return {
-    run_id: e.runId,
-    seq: e.seq,
-    type: e.type,
-    step_id: e.stepId,
-    item_index: e.itemIndex,
-    attempt: e.attempt,
-    data: JSON.stringify(e.data),
-    at: e.at,
-  };
-}
-
-function fromEventRow(row: Selectable<WorkflowEventsTable>): WorkflowEvent {
-  return {
-    runId: row.run_id,
-    seq: toNumber(row.seq),
-    type: row.type,
-    stepId: row.step_id,
-    itemIndex: row.item_index === null ? null : toNumber(row.item_index),
-    attempt: row.attempt === null ? null : toNumber(row.attempt),
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    at: toNumber(row.at),
-  };
 }

@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe } from 'vitest';
 import { openPostgresStore, openSqliteStore } from '../../src/store/index.ts';
 import { requireService, suiteName } from '../support/services.ts';
 import { journalContract } from './journal-contract.ts';
 
-journalContract('SQLite', () => openSqliteStore({ path: ':memory:' }));
+const dir = mkdtempSync(join(tmpdir(), 'conclave-journal-'));
+let files = 0;
+journalContract('SQLite :memory:, prepared statements', () => openSqliteStore({ path: ':memory:' }));
+journalContract('SQLite file, writer thread', () =>
+  openSqliteStore({ path: join(dir, `j${files++}.db`), batchWrites: 'thread' }),
+);
+journalContract('SQLite file, portable kysely writes', () =>
+  openSqliteStore({ path: join(dir, `j${files++}.db`), batchWrites: 'kysely' }),
+);
 
 const url = process.env.CONCLAVE_TEST_POSTGRES_URL ?? 'postgres://127.0.0.1:5432/test';
 const postgres = await requireService(`PostgreSQL at ${url}`, async () => {

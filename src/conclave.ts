@@ -9,6 +9,12 @@ import { createStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 import { ConclaveMetrics, createLogger, logDispatch, type Logger } from './telemetry/index.ts';
 import { WorkflowEngine, compileWorkflowEngineOptions } from './workflow/index.ts';
+import {
+  type CommandInterface,
+  compileCommandOptions,
+  registerCommands,
+  reinstateEmergencyStop,
+} from './workflow/commands/index.ts';
 
 /** Injectable pieces for tests and the backtester; everything else comes from config. */
 export interface ConclaveOverrides {
@@ -31,6 +37,8 @@ export interface Conclave {
   readonly deadLetters: DeadLetterQueue;
   /** The durable workflow engine (register workflows and builtins before `start`). */
   readonly workflows: WorkflowEngine;
+  /** The AMC commands (restart_discovery_system, emergency_stop, …), each run as a workflow. */
+  readonly commands: CommandInterface;
   readonly metrics: ConclaveMetrics;
   readonly logger: Logger;
   /** Registers an in-process agent (connection limit defaults to the configured one). */
@@ -106,6 +114,15 @@ export async function createConclave(
       }
     },
   });
+  const commandDeps = {
+    workflows,
+    dispatcher,
+    registry,
+    store,
+    clock,
+    options: compileCommandOptions(config.commands),
+  };
+  const commands = registerCommands(commandDeps);
   const logger = overrides.logger ?? createLogger(config.log.level);
   const metrics = new ConclaveMetrics();
   const unbind = [metrics.observe(dispatcher, registry), logDispatch(logger, dispatcher, registry)];
@@ -120,6 +137,7 @@ export async function createConclave(
     dispatcher,
     deadLetters,
     workflows,
+    commands,
     metrics,
     logger,
     registerInprocAgent: ({ handler, ...registration }) => {
@@ -127,6 +145,9 @@ export async function createConclave(
     },
     start: async () => {
       registry.start();
+      // A halt lives in memory: an emergency stop recorded as active halts again before any
+      // recovered order could be dispatched.
+      await reinstateEmergencyStop(commandDeps);
       const recoveredTasks = await dispatcher.recover();
       return { recoveredTasks, recoveredWorkflows: await workflows.recover() };
     },

@@ -87,6 +87,15 @@ const workflowsSchema = z
   })
   .prefault({});
 
+/** The AMC command workflows (src/workflow/commands). */
+const commandsSchema = z
+  .strictObject({
+    discovery_capability: z.string().min(1).default('candidate_discovery'),
+    order_targets: z.array(z.string().min(1)).min(1).default(['execute_order', 'execution']),
+    drain_timeout_seconds: seconds(30),
+  })
+  .prefault({});
+
 const storeSchema = z
   .strictObject({
     driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
@@ -126,6 +135,7 @@ export const configSchema = z.strictObject({
   agents: agentsSchema,
   dispatcher: dispatcherSchema,
   workflows: workflowsSchema,
+  commands: commandsSchema,
   routing_rules: z.array(routingRuleSchema).default([]),
   profiles: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
 });

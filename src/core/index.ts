@@ -7,3 +7,4 @@ export * from './task.ts';
 export * from './typed-emitter.ts';
 export * from './condition.ts';
 export * from './workflow-run.ts';
+export * from './audit.ts';

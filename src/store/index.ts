@@ -10,6 +10,8 @@ export type {
   DeadLetterQuery,
   WorkflowOp,
   WorkflowRepository,
+  SettingsRepository,
+  AuditRepository,
 } from './store.ts';
 export type { Database, TasksTable, DeadLettersTable } from './schema.ts';
 export { KyselyStore, MAX_PARAMETERS } from './kysely-store.ts';

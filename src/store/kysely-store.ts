@@ -5,7 +5,15 @@ import type { BatchWriter } from './batch-writer.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { guard } from './store-errors.ts';
-import type { Store, TaskRepository, WorkflowRepository } from './store.ts';
+import type {
+  AuditRepository,
+  SettingsRepository,
+  Store,
+  TaskRepository,
+  WorkflowRepository,
+} from './store.ts';
+import { KyselyAuditRepository } from './audit-repository.ts';
+import { KyselySettingsRepository } from './settings-repository.ts';
 import { KyselyTaskRepository } from './task-repository.ts';
 import { KyselyWorkflowRepository, type WorkflowBatchWriter } from './workflow-repository.ts';
 
@@ -35,6 +43,8 @@ export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   readonly tasks: TaskRepository;
   readonly workflows: WorkflowRepository;
+  readonly settings: SettingsRepository;
+  readonly audit: AuditRepository;
   /** The underlying kysely instance, for other repositories of this store. */
   readonly db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -52,6 +62,8 @@ export class KyselyStore implements Store {
     this.#writer = writer;
     this.tasks = new KyselyTaskRepository(db, { writer, maxParameters });
     this.workflows = new KyselyWorkflowRepository(db, options.workflowWriter);
+    this.settings = new KyselySettingsRepository(db);
+    this.audit = new KyselyAuditRepository(db);
   }
 
   async migrate(): Promise<void> {

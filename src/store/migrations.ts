@@ -5,6 +5,7 @@ import { ConclaveError } from '../core/errors.ts';
 import * as tasksAndDeadLetters from './migrations/0001-tasks-and-dead-letters.ts';
 import * as partialTaskIndexes from './migrations/0002-partial-task-indexes.ts';
 import * as workflowJournal from './migrations/0003-workflow-journal.ts';
+import * as settingsAndAudit from './migrations/0004-settings-and-audit.ts';
 
 /**
  * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_tasks_and_dead_letters': tasksAndDeadLetters,
   '0002_partial_task_indexes': partialTaskIndexes,
   '0003_workflow_journal': workflowJournal,
+  '0004_settings_and_audit': settingsAndAudit,
 };
 
 /** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */

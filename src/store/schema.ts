@@ -67,6 +67,8 @@ export interface Database {
   dead_letters: DeadLettersTable;
   workflow_runs: WorkflowRunsTable;
   workflow_events: WorkflowEventsTable;
+  settings: SettingsTable;
+  audit_entries: AuditEntriesTable;
 }
 
 /** Converts a BIGINT read (a string from node-postgres, a number from SQLite) to a number. */
@@ -108,4 +110,24 @@ export interface WorkflowEventsTable {
   attempt: number | null;
   data: string;
   at: BigIntColumn;
+}
+
+/** The `settings` table (migration 0004). */
+export interface SettingsTable {
+  key: string;
+  /** JSON value. */
+  value: string;
+  updated_at: BigIntColumn;
+  updated_by: string | null;
+}
+
+/** The `audit_entries` table (migration 0004). */
+export interface AuditEntriesTable {
+  id: string;
+  at: BigIntColumn;
+  kind: string;
+  corr_id: string | null;
+  actor: string | null;
+  /** JSON value. */
+  data: string;
 }

@@ -1,3 +1,4 @@
+import type { AuditEntry, AuditQuery, SettingEntry, SettingRecord } from '../core/audit.ts';
 import type { DeadLetterRecord, TaskRecord, TaskStatus, TaskUpdate } from '../core/task.ts';
 import type { RunRecord, RunStatus, RunUpdate, WorkflowEvent } from '../core/workflow-run.ts';
 
@@ -56,11 +57,30 @@ export interface WorkflowRepository {
   events(runId: string): Promise<WorkflowEvent[]>;
 }
 
+/** Operator settings: one JSON value per key, last writer wins and is recorded. */
+export interface SettingsRepository {
+  get(key: string): Promise<SettingRecord | undefined>;
+  /** Inserts or replaces the value (any JSON value); `at` (epoch ms) defaults to now — pass the injected clock's. */
+  set(key: string, value: unknown, by: string | null, at?: number): Promise<void>;
+  /** Settings whose key starts with `prefix` (all when omitted), by key. */
+  list(prefix?: string): Promise<SettingEntry[]>;
+}
+
+/** The append-only audit log. */
+export interface AuditRepository {
+  /** Appends an entry; a duplicate id is `CONFLICT`. */
+  append(entry: AuditEntry): Promise<void>;
+  /** Matching entries, newest first (by time, then id). */
+  list(query?: AuditQuery): Promise<AuditEntry[]>;
+}
+
 /** The store: repositories plus lifecycle. */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly tasks: TaskRepository;
   readonly workflows: WorkflowRepository;
+  readonly settings: SettingsRepository;
+  readonly audit: AuditRepository;
   /** Applies pending migrations (idempotent; called on start). */
   migrate(): Promise<void>;
   /** Cheap liveness probe. */

@@ -46,6 +46,7 @@ export const workflowDocumentSchema = z.strictObject({
   name: id,
   version: z.union([z.string().min(1), z.number()]).optional(),
   description: z.string().optional(),
+  tags: z.array(z.string().min(1)).optional(),
   timeout_seconds: seconds.optional(),
   steps: z.array(stepSchema).min(1, 'must hold at least one step'),
 });
@@ -84,6 +85,7 @@ export function parseWorkflowDocument(source: unknown): WorkflowDefinition {
     name: doc.name,
     ...(doc.version === undefined ? {} : { version: String(doc.version) }),
     ...(doc.description === undefined ? {} : { description: doc.description }),
+    ...(doc.tags === undefined ? {} : { tags: doc.tags }),
     ...(doc.timeout_seconds === undefined ? {} : { timeoutMs: doc.timeout_seconds * 1000 }),
     steps: doc.steps.map(toStep),
   };

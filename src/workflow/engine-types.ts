@@ -103,6 +103,16 @@ export interface AllWorkflowsStatus {
   };
 }
 
+/** A run queued or running in this engine (see `WorkflowEngine.activeRuns`). */
+export interface ActiveRun {
+  id: string;
+  name: string;
+  status: RunStatus;
+  parentRunId: string | null;
+  /** Its definition's tags. */
+  tags: readonly string[];
+}
+
 /** Live counters (getSystemStatus's workflow part). */
 export interface WorkflowEngineStats {
   active: number;

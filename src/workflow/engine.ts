@@ -5,6 +5,7 @@ import { TypedEmitter } from '../core/typed-emitter.ts';
 import { parseWorkflowDocument } from './definition-schema.ts';
 import { WorkflowDefinitions } from './definitions.ts';
 import type {
+  ActiveRun,
   AllWorkflowsStatus,
   BuiltinFn,
   WorkflowEngineDeps,
@@ -198,6 +199,18 @@ export class WorkflowEngine {
   async getAllWorkflowsStatus(): Promise<AllWorkflowsStatus> {
     const runs = await this.#journal.listRuns();
     return summarize(await Promise.all(runs.map((r) => this.getWorkflowStatus(r.id))));
+  }
+
+  /** Runs queued or running here (sub-workflow runs included), with their definition's tags. */
+  activeRuns(): ActiveRun[] {
+    const live = [...this.#drivers.values()].filter((d) => !d.ended).map((d) => ({ rec: d.rec, wf: d.wf }));
+    return [...live, ...this.#queue].map(({ rec, wf }) => ({
+      id: rec.id,
+      name: rec.name,
+      status: rec.status,
+      parentRunId: rec.parentRunId,
+      tags: wf.definition.tags ?? [],
+    }));
   }
 
   /** Active and queued runs (for getSystemStatus), and registered definitions. */

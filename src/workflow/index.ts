@@ -20,6 +20,7 @@
 export { WorkflowEngine } from './engine.ts';
 export type { StartOptions } from './engine.ts';
 export type {
+  ActiveRun,
   AllWorkflowsStatus,
   BuiltinContext,
   BuiltinFn,

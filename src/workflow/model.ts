@@ -89,6 +89,11 @@ export interface WorkflowDefinition {
   /** Default `'1'`. */
   version?: string;
   description?: string;
+  /**
+   * Free labels for operators, e.g. `trading`: the emergency stop cancels every active run of a
+   * definition tagged `trading`.
+   */
+  tags?: readonly string[];
   /** Whole-run timeout (default: the engine's). */
   timeoutMs?: number;
   steps: readonly StepDefinition[];

@@ -25,6 +25,26 @@ export interface ConclaveOverrides {
   logger?: Logger;
 }
 
+/** The AMC document's system status: agents by state, queue sizes, workflows, halts. */
+export interface SystemStatus {
+  timestamp: string;
+  system_metrics: {
+    running_agents: number;
+    error_agents: number;
+    offline_agents: number;
+    disabled_agents: number;
+    total_agents: number;
+  };
+  /** Tasks waiting to run (queued, parked, awaiting their intake commit). */
+  message_queue_size: number;
+  in_flight_tasks: number;
+  retry_waiting_tasks: number;
+  active_workflows: number;
+  queued_workflows: number;
+  /** Halts in force (an emergency stop places one). */
+  halts: { id: string; reason: string; since: string }[];
+}
+
 /** A running Conclave: every component, wired once. */
 export interface Conclave {
   readonly config: ConclaveConfig;
@@ -41,6 +61,8 @@ export interface Conclave {
   readonly commands: CommandInterface;
   readonly metrics: ConclaveMetrics;
   readonly logger: Logger;
+  /** Agents by state, queue sizes, active workflows and halts (the AMC document's get_system_status). */
+  getSystemStatus(): SystemStatus;
   /** Registers an in-process agent (connection limit defaults to the configured one). */
   registerInprocAgent(registration: Omit<AgentRegistration, 'transport'> & { handler: InprocHandler }): void;
   /**
@@ -140,6 +162,28 @@ export async function createConclave(
     commands,
     metrics,
     logger,
+    getSystemStatus: () => {
+      const agents = registry.statusCounts();
+      const tasks = dispatcher.stats();
+      const runs = workflows.stats();
+      const iso = (ms: number): string => new Date(ms).toISOString();
+      return {
+        timestamp: iso(clock.now()),
+        system_metrics: {
+          running_agents: agents.running,
+          error_agents: agents.error,
+          offline_agents: agents.offline,
+          disabled_agents: agents.disabled,
+          total_agents: agents.total,
+        },
+        message_queue_size: tasks.queued + tasks.awaitingCommit,
+        in_flight_tasks: tasks.inFlight,
+        retry_waiting_tasks: tasks.retryWaiting,
+        active_workflows: runs.active,
+        queued_workflows: runs.queued,
+        halts: dispatcher.halts().map((h) => ({ id: h.id, reason: h.reason, since: iso(h.since) })),
+      };
+    },
     registerInprocAgent: ({ handler, ...registration }) => {
       registry.register({ maxConnections, ...registration, transport: new InprocTransport(handler) });
     },

@@ -83,4 +83,41 @@ describe('createConclave', () => {
       await conclave.close(0);
     }
   });
+
+  it('reports system status in the shape of the AMC document', async () => {
+    const config = loadConfig({ path: '/dev/null', env: {}, overrides: { log: { level: 'silent' } } });
+    const conclave = await createConclave(config, { store: await openSqliteStore({ path: ':memory:' }) });
+    try {
+      conclave.registerInprocAgent({
+        name: 'risk',
+        capabilities: ['risk.assess'],
+        handler: () => ({ ok: 1 }),
+      });
+      conclave.registerInprocAgent({
+        name: 'hold',
+        capabilities: ['hold'],
+        handler: () => new Promise(() => undefined),
+      });
+      await conclave.start();
+      conclave.registry.disable('risk', 'maintenance');
+      await conclave.dispatcher.submit({ pattern: 'hold', payload: {} });
+      await new Promise((r) => setImmediate(r));
+      conclave.dispatcher.halt({ patterns: ['execute_order'] }, 'drill');
+      const status = conclave.getSystemStatus();
+      expect(status.system_metrics).toEqual({
+        running_agents: 1,
+        error_agents: 0,
+        offline_agents: 0,
+        disabled_agents: 1,
+        total_agents: 2,
+      });
+      expect(status.in_flight_tasks).toBe(1);
+      expect(status.message_queue_size).toBe(0);
+      expect(status.active_workflows).toBe(0);
+      expect(status.halts).toHaveLength(1);
+      expect(status.halts[0]!.reason).toBe('drill');
+    } finally {
+      await conclave.close(0);
+    }
+  });
 });

@@ -1,27 +1,11 @@
+import { configSchema, type ConclaveConfig } from '../core/config.ts';
 import type { WorkflowEngineOptions } from './engine-types.ts';
 
-/** The `workflows:` configuration section (AMC document names and defaults, in seconds); see `config-schema.ts`. */
-export interface WorkflowsConfig {
-  max_concurrent_workflows: number;
-  max_queued_workflows: number;
-  workflow_timeout_seconds: number;
-  progress_update_interval_seconds: number;
-  /** Retries of a step that sets none (AMC `max_retries`, 3). */
-  step_max_retries: number;
-  step_retry_delay_seconds: number;
-  step_timeout_seconds: number;
-}
+/** The `workflows:` configuration section (AMC document names, in seconds), as validated. */
+export type WorkflowsConfig = ConclaveConfig['workflows'];
 
-/** The AMC document's defaults. */
-export const DEFAULT_WORKFLOWS_CONFIG: WorkflowsConfig = {
-  max_concurrent_workflows: 5,
-  max_queued_workflows: 1000,
-  workflow_timeout_seconds: 900,
-  progress_update_interval_seconds: 5,
-  step_max_retries: 3,
-  step_retry_delay_seconds: 1,
-  step_timeout_seconds: 300,
-};
+/** The AMC document's defaults: the schema's own, so the two can never disagree. */
+export const DEFAULT_WORKFLOWS_CONFIG: WorkflowsConfig = configSchema.shape.workflows.parse(undefined);
 
 /** Turns the config section (seconds, snake_case) into complete engine options (ms). */
 export function compileWorkflowEngineOptions(config: Partial<WorkflowsConfig> = {}): WorkflowEngineOptions {

@@ -1,0 +1,90 @@
+/** Assembles a {@link Decision} and its {@link DecisionAuditEntry} from pure inputs (the caller supplies ids and times). */
+import type { PolicyOutcome } from './policy.ts';
+import type { Decision, DecisionAuditEntry, Route } from './schemas.ts';
+import { signalEntries, type SignalSet } from './signal-set.ts';
+
+/** Everything a decision records besides the policy's outcome. */
+export interface DecisionInput {
+  readonly corrId: string;
+  readonly decisionId: string;
+  readonly policy: string;
+  /** The outcome after routing (see `applyRoute`). */
+  readonly outcome: PolicyOutcome;
+  readonly route: Route;
+  readonly partial: boolean;
+  readonly missingAgents: readonly string[];
+  readonly contributingAgents: readonly string[];
+  /** Epoch ms of the first signal for this corr_id. */
+  readonly firstSignalAtMs: number;
+  /** Epoch ms of the decision. */
+  readonly decidedAtMs: number;
+}
+
+/** Builds the decision record; `latency_ms` is decided − first signal, never negative. */
+export function buildDecision(input: DecisionInput): Decision {
+  const decidedAt = new Date(input.decidedAtMs).toISOString();
+  const { outcome } = input;
+  return {
+    corr_id: input.corrId,
+    decision_id: input.decisionId,
+    action: outcome.action,
+    ...(outcome.direction === undefined ? {} : { direction: outcome.direction }),
+    ...(outcome.size === undefined ? {} : { size: outcome.size }),
+    reason: outcome.reason,
+    confidence: outcome.confidence,
+    policy: input.policy,
+    partial: input.partial,
+    missing_agents: [...input.missingAgents],
+    contributing_agents: [...input.contributingAgents],
+    route: structuredClone(input.route),
+    orchestrated_at: decidedAt,
+    timings: {
+      first_signal_at: new Date(input.firstSignalAtMs).toISOString(),
+      decided_at: decidedAt,
+      latency_ms: Math.max(0, input.decidedAtMs - input.firstSignalAtMs),
+    },
+  };
+}
+
+/** The audit metadata the caller knows (the document's `metadata` block). */
+export interface AuditMetadata {
+  readonly processingTimeMs: number;
+  /** e.g. `fan_in`, `conditional_routing`. */
+  readonly pattern: string;
+  readonly timeoutOccurred: boolean;
+  readonly errorCount?: number;
+}
+
+/**
+ * Builds the audit entry in the Orchestration Model document's shape: per agent, its version,
+ * its analysis' `confidence` (null when it has none) and its `enriched_at`.
+ */
+export function buildAuditEntry(
+  decision: Decision,
+  signals: SignalSet,
+  orchestratorVersion: string,
+  metadata: AuditMetadata,
+): DecisionAuditEntry {
+  const inputs: DecisionAuditEntry['input_signals'] = {};
+  for (const [agent, signal] of signalEntries(signals)) {
+    const confidence = signal.analysis['confidence'];
+    inputs[agent] = {
+      agent_version: signal.agent_version,
+      confidence: typeof confidence === 'number' && Number.isFinite(confidence) ? confidence : null,
+      timestamp: signal.enriched_at,
+    };
+  }
+  return {
+    corr_id: decision.corr_id,
+    timestamp: decision.orchestrated_at,
+    orchestrator_version: orchestratorVersion,
+    input_signals: inputs,
+    decision: structuredClone(decision),
+    metadata: {
+      processing_time_ms: metadata.processingTimeMs,
+      orchestration_pattern: metadata.pattern,
+      timeout_occurred: metadata.timeoutOccurred,
+      error_count: metadata.errorCount ?? 0,
+    },
+  };
+}

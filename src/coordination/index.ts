@@ -1,4 +1,4 @@
-/** The coordination layer's public face: signal schemas, decision policies, routing rules, decision records. */
+/** The coordination layer's public face: signal schemas, decision policies, routing rules, decision records, the signal coordinator. */
 export * from './schemas.ts';
 export * from './analyses.ts';
 export * from './signal-set.ts';
@@ -8,4 +8,7 @@ export * from './weighted-policy.ts';
 export * from './policies.ts';
 export * from './routing-rules.ts';
 export * from './decision.ts';
+export * from './fan-in-policy.ts';
+export * from './sinks.ts';
+export * from './coordinator.ts';
 export { describeIssue, formatIssuePath, parseWith } from './validation.ts';

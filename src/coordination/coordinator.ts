@@ -1,0 +1,308 @@
+/**
+ * The signal coordinator: fans enriched signals in by correlation id, decides once per id (when
+ * the required agents are in, or at the deadline), routes, fans the decision out and audits it.
+ */
+import { HEADER, type DeliveredMessage, type Headers } from '../bus/bus.ts';
+import { sleep, type TimerHandle } from '../core/clock.ts';
+import { ValidationError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { TypedEmitter } from '../core/typed-emitter.ts';
+import type { CorrelationSnapshot } from '../state/shared-state.ts';
+import { buildAuditEntry, buildDecision } from './decision.ts';
+import { resolveFanIn, type FanInPolicy } from './fan-in-policy.ts';
+import type { PolicyOutcome } from './policy.ts';
+import { applyRoute, buildRoutingContext } from './routing-rules.ts';
+import { parseEnriched, type Decision, type EnrichedSignal } from './schemas.ts';
+export type * from './coordinator-types.ts';
+import type {
+  CoordinatorDeps,
+  CoordinatorEvents,
+  CoordinatorOptions,
+  CoordinatorStats,
+  IngestResult,
+} from './coordinator-types.ts';
+import { COORDINATION_SUBJECTS as S, publishWithRetry, type RetryOptions } from './sinks.ts';
+
+interface Pending {
+  readonly timer: TimerHandle;
+  readonly fanIn: FanInPolicy;
+  readonly firstAtMs: number;
+}
+
+/** Resolved fan-in policies kept, by instrument and signal type, before the cache starts over. */
+const FAN_IN_CACHE_MAX = 10_000;
+const DEFAULT_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 50 };
+const ACTOR = 'coordinator';
+const TRADES = new Set<Decision['action']>(['trade', 'trade_with_caution']);
+
+/** Freezes `value` and everything reachable from it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The fan-in / fan-out coordinator; see the file comment. One instance per process. */
+export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
+  readonly #o: CoordinatorOptions;
+  readonly #d: CoordinatorDeps;
+  readonly #pending = new Map<string, Pending>();
+  readonly #fanInCache = new Map<string, FanInPolicy>();
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #stats: Omit<CoordinatorStats, 'pendingDeadlines'> = {
+    received: 0,
+    rejected: 0,
+    duplicates: 0,
+    late: 0,
+    decisions: 0,
+    partial: 0,
+    insufficient: 0,
+    timeouts: 0,
+    deliveryFailures: 0,
+  };
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(options: CoordinatorOptions, deps: CoordinatorDeps) {
+    super();
+    this.#o = options;
+    this.#d = deps;
+    this.#checkFanIn();
+  }
+
+  /** Consumes `signals.enriched.>` with a durable consumer; acks after handling, terms a bad signal. */
+  async start(): Promise<void> {
+    const stream = this.#o.stream ?? 'SIGNALS_ENRICHED';
+    await this.#d.bus.ensureStream({ name: stream, subjects: [S.enriched] });
+    const sub = await this.#d.bus.consume(
+      { stream, durable: this.#o.durable ?? 'orchestrator-consumer', ackWaitMs: 30_000, maxDeliver: 5 },
+      (msg) => this.#onDelivery(msg),
+    );
+    this.#unsubscribe = () => sub.unsubscribe();
+  }
+
+  /** Stops consuming and cancels pending deadlines; waits for decisions already under way. */
+  async close(): Promise<void> {
+    await this.#unsubscribe?.();
+    for (const p of this.#pending.values()) this.#d.clock.clearTimeout(p.timer);
+    this.#pending.clear();
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  /** Handles one enriched signal (as the consumer does); resolves once any decision it completes is out. */
+  async ingest(raw: unknown): Promise<IngestResult> {
+    let signal: EnrichedSignal;
+    try {
+      signal = parseEnriched(raw); // a fresh copy: the caller's object is never touched
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      await this.#reject(raw, err);
+      return 'rejected';
+    }
+    const { corr_id: corrId, agent_name: agent } = signal;
+    this.#stats.received++;
+    this.emit('signal_received', agent);
+    const fanIn = this.fanInFor(signal);
+    const joined = await this.#d.state.joinSignal(corrId, agent, signal, {
+      required: fanIn.requiredAgents,
+      minAgents: fanIn.requiredAgents.length,
+      ttlMs: fanIn.stateTtlMs,
+    });
+    if (joined.outcome === 'duplicate') {
+      this.#stats.duplicates++;
+      this.emit('duplicate', corrId, agent);
+      return 'duplicate';
+    }
+    if (joined.outcome === 'late') {
+      this.#stats.late++;
+      this.emit('late', corrId, agent);
+      await this.#audit('late_signal', corrId, { agent });
+      return 'late';
+    }
+    const now = this.#d.clock.now();
+    if (joined.agents.length === 1 && !this.#pending.has(corrId) && !joined.claimed) {
+      const timer = this.#d.clock.setTimeout(
+        () => this.#track(corrId, this.#deadline(corrId)),
+        fanIn.decisionTimeoutMs,
+      );
+      this.#pending.set(corrId, { timer, fanIn, firstAtMs: now });
+    }
+    if (!joined.claimed) return 'stored';
+    const pending = this.#pending.get(corrId);
+    if (pending !== undefined) this.#d.clock.clearTimeout(pending.timer);
+    this.#pending.delete(corrId);
+    const snapshot = await this.#d.state.getCorrelation(corrId);
+    await this.#decide(
+      corrId,
+      snapshot?.signals ?? {},
+      fanIn,
+      snapshot?.firstAt ?? pending?.firstAtMs ?? now,
+      false,
+    );
+    return 'decided';
+  }
+
+  /** The fan-in policy for a signal: the configured profile with its instrument and signal-type overrides. */
+  fanInFor(signal: EnrichedSignal): FanInPolicy {
+    const { instrument, signal_type: type } = signal.source_signal;
+    const key = `${instrument}\u0000${type ?? ''}`;
+    let policy = this.#fanInCache.get(key);
+    if (policy === undefined) {
+      policy = resolveFanIn(this.#o.fanIn, this.#d.policy.requiredAgents ?? [], instrument, type);
+      if (this.#fanInCache.size >= FAN_IN_CACHE_MAX) this.#fanInCache.clear();
+      this.#fanInCache.set(key, policy);
+    }
+    return policy;
+  }
+
+  /** Resolves every configured combination once, so a bad override fails at construction, not on a signal. */
+  #checkFanIn(): void {
+    const agents = this.#d.policy.requiredAgents ?? [];
+    const instruments = [undefined, ...Object.keys(this.#o.fanIn.byInstrument ?? {})];
+    const types = [undefined, ...Object.keys(this.#o.fanIn.bySignalType ?? {})];
+    for (const instrument of instruments) {
+      for (const type of types) resolveFanIn(this.#o.fanIn, agents, instrument, type);
+    }
+  }
+
+  /** Where a correlation stands in the shared state. */
+  getCorrelation(corrId: string): Promise<CorrelationSnapshot | undefined> {
+    return this.#d.state.getCorrelation(corrId);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): CoordinatorStats {
+    return { ...this.#stats, pendingDeadlines: this.#pending.size };
+  }
+
+  async #onDelivery(msg: DeliveredMessage): Promise<void> {
+    try {
+      const result = await this.ingest(msg.data);
+      if (result === 'rejected') msg.term('invalid enriched signal');
+      else msg.ack();
+    } catch {
+      msg.nak(); // state or store trouble: let the bus redeliver
+    }
+  }
+
+  #track(corrId: string, work: Promise<unknown>): void {
+    const p = work
+      .catch((err: unknown) => this.emit('decision_failed', corrId, err))
+      .finally(() => this.#inflight.delete(p));
+    this.#inflight.add(p);
+  }
+
+  async #reject(raw: unknown, err: ValidationError): Promise<void> {
+    const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+    const agent = typeof record['agent_name'] === 'string' ? record['agent_name'] : undefined;
+    const corrId = typeof record['corr_id'] === 'string' ? record['corr_id'] : null;
+    this.#stats.rejected++;
+    this.emit('signal_rejected', err.message, agent);
+    await this.#audit('signal_rejected', corrId, { reason: err.message, agent: agent ?? null });
+  }
+
+  async #deadline(corrId: string): Promise<void> {
+    const pending = this.#pending.get(corrId);
+    this.#pending.delete(corrId);
+    if (pending === undefined) return;
+    const claim = await this.#d.state.claimDecision(corrId, 'deadline');
+    if (!claim.claimed) return; // another process decided first
+    this.#stats.timeouts++;
+    this.emit('timeout', corrId);
+    await this.#decide(corrId, claim.signals, pending.fanIn, pending.firstAtMs, true);
+  }
+
+  async #decide(
+    corrId: string,
+    stored: Record<string, unknown>,
+    fanIn: FanInPolicy,
+    firstAtMs: number,
+    timedOut: boolean,
+  ): Promise<void> {
+    const started = this.#d.clock.now();
+    if (!(await this.#d.state.remember(`decision:${corrId}`, this.#o.idempotencyTtlMs))) return;
+    await this.#waitForToken();
+    const signals = deepFreeze(stored as Record<string, EnrichedSignal>);
+    const agents = Object.keys(signals);
+    const missing = fanIn.requiredAgents.filter((a) => !Object.hasOwn(signals, a));
+    const partial = missing.length > 0;
+    const sufficient = agents.length >= fanIn.minAgents;
+    const raw: PolicyOutcome = sufficient
+      ? this.#d.policy.decide(signals, { partial, missing })
+      : {
+          action: 'insufficient_data',
+          reason: `insufficient_agents: missing ${missing.join(', ')}`,
+          confidence: 0,
+        };
+    const match = this.#d.router.route(buildRoutingContext(signals, raw));
+    const decidedAtMs = this.#d.clock.now();
+    const decision = buildDecision({
+      corrId,
+      decisionId: newId('dec', decidedAtMs),
+      policy: this.#d.policy.name,
+      outcome: applyRoute(raw, match),
+      route: match.route,
+      partial,
+      missingAgents: missing,
+      contributingAgents: agents,
+      firstSignalAtMs: firstAtMs,
+      decidedAtMs,
+    });
+    const headers: Headers = { [HEADER.corrId]: corrId };
+    const retry = this.#o.retry ?? DEFAULT_RETRY;
+    const publish = (subject: string, data: unknown) =>
+      publishWithRetry(this.#d.bus, this.#d.clock, subject, data, headers, retry);
+    const main = await publish(S.decision, decision);
+    this.#count(decision);
+    this.emit('decision', decision.action, decision.timings.latency_ms);
+    const entry = buildAuditEntry(decision, signals, this.#o.version ?? '0.1.0', {
+      processingTimeMs: Math.max(0, this.#d.clock.now() - started),
+      pattern: partial ? 'fan_in_partial' : 'fan_in',
+      timeoutOccurred: timedOut,
+    });
+    const sinks: string[] = [S.riskMonitor, S.audit, S.portfolio, S.auditTrail];
+    if (TRADES.has(decision.action)) sinks.unshift(decision.route.subject);
+    const results = await Promise.allSettled([
+      ...sinks.map((s) => publish(s, s === S.auditTrail ? entry : decision)),
+      this.#audit('decision', corrId, entry),
+    ]);
+    const deliveries = [main];
+    for (const r of results) {
+      if (r.status === 'rejected')
+        this.#stats.deliveryFailures++; // the audit store itself failed
+      else if (r.value !== undefined) deliveries.push(r.value);
+    }
+    for (const f of deliveries) {
+      if (f.ok) continue;
+      this.#stats.deliveryFailures++;
+      await this.#audit('delivery_failed', corrId, {
+        subject: f.subject,
+        attempts: f.attempts,
+        error: f.error instanceof Error ? f.error.message : String(f.error),
+      });
+    }
+  }
+
+  #count(decision: Decision): void {
+    this.#stats.decisions++;
+    if (decision.action === 'insufficient_data') this.#stats.insufficient++;
+    else if (decision.partial) this.#stats.partial++;
+  }
+
+  async #waitForToken(): Promise<void> {
+    const rps = this.#o.rateLimitRps;
+    if (rps === undefined) return;
+    const limit = { ratePerMinute: rps * 60, burst: Math.max(1, rps) };
+    for (;;) {
+      const waitMs = await this.#d.state.takeTokens('coordinator:decisions', limit);
+      if (waitMs === 0) return;
+      await sleep(this.#d.clock, waitMs);
+    }
+  }
+
+  async #audit(kind: string, corrId: string | null, data: unknown): Promise<void> {
+    const at = this.#d.clock.now();
+    await this.#d.store.audit.append({ id: newId('aud', at), at, kind, corrId, actor: ACTOR, data });
+  }
+}

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { AuditEntry, AuditQuery } from '../core/audit.ts';
 import { ConclaveError, ValidationError } from '../core/errors.ts';
 import { toNumber, type AuditEntriesTable, type Database } from './schema.ts';
@@ -7,31 +7,81 @@ import type { AuditRepository } from './store.ts';
 
 const DEFAULT_LIMIT = 100;
 
-/** The `audit_entries` table through kysely (created by migration 0004). */
+/** Rows per multi-row INSERT: 6 parameters each, well under SQLite's bound-parameter limit. */
+const ROWS_PER_STATEMENT = 500;
+
+type AuditRow = Insertable<AuditEntriesTable>;
+
+interface PendingAppend {
+  row: AuditRow;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The `audit_entries` table through kysely (created by migration 0004).
+ * @remarks Appends are group-committed: those made in the same turn of the event loop share one
+ * transaction of multi-row inserts, and each resolves once that commits. A decision stream audits
+ * thousands of entries a second; a transaction each would cap it far below that. A batch refused
+ * for a duplicate id is retried entry by entry, so only the duplicate fails.
+ */
 export class KyselyAuditRepository implements AuditRepository {
+  #pending: PendingAppend[] = [];
+  #scheduled = false;
+
   constructor(private readonly db: Kysely<Database>) {}
 
-  async append(entry: AuditEntry): Promise<void> {
+  append(entry: AuditEntry): Promise<void> {
     const data = JSON.stringify(entry.data);
-    if (data === undefined)
-      throw new ValidationError('data', `audit entry '${entry.id}' must hold a JSON value`);
-    try {
-      await this.db
-        .insertInto('audit_entries')
-        .values({
-          id: entry.id,
-          at: entry.at,
-          kind: entry.kind,
-          corr_id: entry.corrId,
-          actor: entry.actor,
-          data,
-        })
-        .execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw new ConclaveError('CONFLICT', `audit entry '${entry.id}' already exists`, { cause: err });
+    if (data === undefined) {
+      return Promise.reject(new ValidationError('data', `audit entry '${entry.id}' must hold a JSON value`));
+    }
+    const row: AuditRow = {
+      id: entry.id,
+      at: entry.at,
+      kind: entry.kind,
+      corr_id: entry.corrId,
+      actor: entry.actor,
+      data,
+    };
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ row, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
       }
-      throw storeError('audit.append', err);
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) {
+          await trx
+            .insertInto('audit_entries')
+            .values(batch.slice(i, i + ROWS_PER_STATEMENT).map((p) => p.row))
+            .execute();
+        }
+      });
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      if (batch.length > 1 && isUniqueViolation(err)) {
+        for (const p of batch) await this.#insertOne(p);
+        return;
+      }
+      for (const p of batch) p.reject(appendError(p.row.id, err));
+    }
+  }
+
+  async #insertOne(p: PendingAppend): Promise<void> {
+    try {
+      await this.db.insertInto('audit_entries').values(p.row).execute();
+      p.resolve();
+    } catch (err) {
+      p.reject(appendError(p.row.id, err));
     }
   }
 
@@ -60,4 +110,11 @@ function fromRow(row: Selectable<AuditEntriesTable>): AuditEntry {
     actor: row.actor,
     data: JSON.parse(row.data) as unknown,
   };
+}
+
+function appendError(id: string, err: unknown): ConclaveError {
+  if (isUniqueViolation(err)) {
+    return new ConclaveError('CONFLICT', `audit entry '${id}' already exists`, { cause: err });
+  }
+  return storeError('audit.append', err);
 }

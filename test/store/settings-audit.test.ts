@@ -76,6 +76,20 @@ function settingsAuditContract(name: string, open: () => Promise<KyselyStore>): 
       expect(isConclaveError(err, 'CONFLICT')).toBe(true);
       await expect(store.audit.list({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     });
+
+    it('commits concurrent appends together, failing only a duplicate among them', async () => {
+      await store.audit.append(entry('taken', 1, 'k'));
+      const ids = Array.from({ length: 1200 }, (_, i) => `e${i}`);
+      ids.splice(600, 0, 'taken');
+      const results = await Promise.allSettled(
+        ids.map((id, i) => store.audit.append(entry(id, 10 + i, 'batch'))),
+      );
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [ids[i]] : []));
+      expect(failed).toEqual(['taken']);
+      const rejected = results[600] as PromiseRejectedResult;
+      expect(isConclaveError(rejected.reason, 'CONFLICT')).toBe(true);
+      expect(await store.audit.list({ kind: 'batch', limit: 5000 })).toHaveLength(1200);
+    });
   });
 }
 

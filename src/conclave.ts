@@ -9,6 +9,9 @@ import { createStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 import { ConclaveMetrics, createLogger, logDispatch, type Logger } from './telemetry/index.ts';
 import { WorkflowEngine, compileWorkflowEngineOptions } from './workflow/index.ts';
+import { SignalCoordinator, compileCoordination } from './coordination/index.ts';
+import { CONCLAVE_VERSION } from './core/version.ts';
+import { CountingState, MemoryState, type SharedState } from './state/index.ts';
 import {
   type CommandInterface,
   compileCommandOptions,
@@ -22,6 +25,7 @@ export interface ConclaveOverrides {
   random?: Random;
   store?: Store;
   bus?: Bus;
+  state?: SharedState;
   logger?: Logger;
 }
 
@@ -59,6 +63,10 @@ export interface Conclave {
   readonly workflows: WorkflowEngine;
   /** The AMC commands (restart_discovery_system, emergency_stop, …), each run as a workflow. */
   readonly commands: CommandInterface;
+  /** Short-lived coordination state (correlation joins, locks, buckets). */
+  readonly state: SharedState;
+  /** Joins enriched signals by corr_id into decisions (consumes `signals.enriched.>` once started). */
+  readonly coordinator: SignalCoordinator;
   readonly metrics: ConclaveMetrics;
   readonly logger: Logger;
   /** Agents by state, queue sizes, active workflows and halts (the AMC document's get_system_status). */
@@ -145,9 +153,25 @@ export async function createConclave(
     options: compileCommandOptions(config.commands),
   };
   const commands = registerCommands(commandDeps);
-  const logger = overrides.logger ?? createLogger(config.log.level);
   const metrics = new ConclaveMetrics();
-  const unbind = [metrics.observe(dispatcher, registry), logDispatch(logger, dispatcher, registry)];
+  const state = new CountingState(overrides.state ?? new MemoryState({ clock }), (op) =>
+    metrics.stateOperations.labels(op).inc(),
+  );
+  const coordination = compileCoordination(config.coordination, CONCLAVE_VERSION);
+  const coordinator = new SignalCoordinator(coordination.options, {
+    bus,
+    state,
+    store,
+    clock,
+    policy: coordination.policy,
+    router: coordination.router,
+  });
+  const logger = overrides.logger ?? createLogger(config.log.level);
+  const unbind = [
+    metrics.observe(dispatcher, registry),
+    metrics.observeCoordinator(coordinator),
+    logDispatch(logger, dispatcher, registry),
+  ];
   let closed = false;
   return {
     config,
@@ -160,6 +184,8 @@ export async function createConclave(
     deadLetters,
     workflows,
     commands,
+    state,
+    coordinator,
     metrics,
     logger,
     getSystemStatus: () => {
@@ -193,17 +219,21 @@ export async function createConclave(
       // recovered order could be dispatched.
       await reinstateEmergencyStop(commandDeps);
       const recoveredTasks = await dispatcher.recover();
-      return { recoveredTasks, recoveredWorkflows: await workflows.recover() };
+      const recoveredWorkflows = await workflows.recover();
+      if (config.coordination.enabled) await coordinator.start();
+      return { recoveredTasks, recoveredWorkflows };
     },
     close: async (graceMs = 10_000) => {
       if (closed) return;
       closed = true;
       // Runs are suspended (they resume on the next start); their tasks stay with the dispatcher.
+      await coordinator.close();
       await workflows.close();
       await dispatcher.close(graceMs);
       unbind.forEach((off) => off());
       await registry.close();
       await bus.close();
+      await state.close();
       await store.close();
     },
   };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConclave } from '../src/conclave.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { openSqliteStore } from '../src/store/index.ts';
+import { enriched, momentum, risk } from './coordination/fixtures.ts';
 
 let server: Server;
 let url = '';
@@ -116,6 +117,38 @@ describe('createConclave', () => {
       expect(status.active_workflows).toBe(0);
       expect(status.halts).toHaveLength(1);
       expect(status.halts[0]!.reason).toBe('drill');
+    } finally {
+      await conclave.close(0);
+    }
+  });
+
+  it('joins enriched signals from the bus into a decision, with the metrics the documents name', async () => {
+    const config = loadConfig({ path: '/dev/null', env: {}, overrides: { log: { level: 'silent' } } });
+    const conclave = await createConclave(config, { store: await openSqliteStore({ path: ':memory:' }) });
+    try {
+      await conclave.start();
+      const decisions: Record<string, unknown>[] = [];
+      conclave.bus.subscribe(
+        'orchestrated.decision',
+        (m) => void decisions.push(m.data as Record<string, unknown>),
+      );
+      await conclave.bus.publish('signals.enriched.momentum', enriched('momentum', momentum(0.85)));
+      await conclave.bus.publish('signals.enriched.risk', enriched('risk', risk('low', 100)));
+      for (let i = 0; i < 50 && decisions.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(decisions).toHaveLength(1);
+      expect(decisions[0]).toMatchObject({
+        corr_id: 'req_abc123',
+        action: 'trade',
+        direction: 'up',
+        size: 100,
+      });
+      const audit = await conclave.store.audit.list({ corrId: 'req_abc123' });
+      expect(audit.map((a) => a.kind)).toContain('decision');
+      const text = await conclave.metrics.text();
+      expect(text).toContain('orchestrator_signals_received_total{agent="momentum"} 1');
+      expect(text).toContain('orchestrator_decisions_made_total{type="trade"} 1');
+      expect(text).toMatch(/orchestrator_state_operations_total\{operation="join"\} 2/);
+      expect(text).toContain('orchestrator_decision_latency_seconds_count 1');
     } finally {
       await conclave.close(0);
     }

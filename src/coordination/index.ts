@@ -12,3 +12,4 @@ export * from './fan-in-policy.ts';
 export * from './sinks.ts';
 export * from './coordinator.ts';
 export { describeIssue, formatIssuePath, parseWith } from './validation.ts';
+export { compileCoordination } from './compile-options.ts';

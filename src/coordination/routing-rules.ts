@@ -168,10 +168,15 @@ export interface Router {
   route(context: RoutingContext): RouteMatch;
 }
 
-/** Creates a router over `rules` (in order), ending with a catch-all to `defaultSubject` (`execution.order`). */
+/**
+ * Creates a router over `rules` (in order), ending with a catch-all to `defaultSubject`
+ * (`execution.order`) unless the rules already end in one named `default`.
+ */
 export function createRouter(rules: readonly RoutingRule[], defaultSubject = 'execution.order'): Router {
-  const fallback = codeRule({ name: 'default', subject: defaultSubject, description: 'true' }, () => true);
-  const all = [...rules, fallback];
+  const own = rules.at(-1)?.name === 'default' ? rules.at(-1) : undefined;
+  const fallback =
+    own ?? codeRule({ name: 'default', subject: defaultSubject, description: 'true' }, () => true);
+  const all = own === undefined ? [...rules, fallback] : [...rules];
   return {
     rules: all,
     route(context) {

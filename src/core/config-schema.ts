@@ -96,6 +96,32 @@ const commandsSchema = z
   })
   .prefault({});
 
+const fanInOverrideSchema = z.strictObject({
+  profile: z.enum(['simple', 'workflow', 'high_frequency']).optional(),
+  required_agents: z.array(z.string().min(1)).min(1).optional(),
+  min_agents: z.number().int().positive().optional(),
+  decision_timeout_seconds: z.number().positive().optional(),
+  state_ttl_seconds: z.number().positive().optional(),
+});
+
+/** The signal coordinator (at-orchestrator document: profiles, idempotency window, rate limit). */
+const coordinationSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    policy: z.enum(['rule_based', 'weighted_average']).default('rule_based'),
+    ...fanInOverrideSchema.shape,
+    profile: z.enum(['simple', 'workflow', 'high_frequency']).default('simple'),
+    by_instrument: z.record(z.string(), fanInOverrideSchema).default({}),
+    by_signal_type: z.record(z.string(), fanInOverrideSchema).default({}),
+    idempotency_ttl_seconds: seconds(3600),
+    /** Decisions per second; unset for no limit. */
+    rate_limit_rps: z.number().positive().optional(),
+    /** Ordered conditional routing rules (the condition language); default: the documents' rules. */
+    routing_rules: z.array(z.unknown()).optional(),
+    default_subject: z.string().min(1).default('execution.order'),
+  })
+  .prefault({});
+
 const storeSchema = z
   .strictObject({
     driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
@@ -135,6 +161,7 @@ export const configSchema = z.strictObject({
   agents: agentsSchema,
   dispatcher: dispatcherSchema,
   workflows: workflowsSchema,
+  coordination: coordinationSchema,
   commands: commandsSchema,
   routing_rules: z.array(routingRuleSchema).default([]),
   profiles: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),

@@ -1,4 +1,1 @@
-import pkg from '../../package.json' with { type: 'json' };
-
-/** The running Conclave's version, from package.json (reported by GET /health). */
-export const CONCLAVE_VERSION: string = pkg.version;
+export { CONCLAVE_VERSION } from '../core/version.ts';

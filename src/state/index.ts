@@ -5,3 +5,4 @@ export type { MemoryStateOptions, MemoryStateStats } from './memory-state.ts';
 export { MAX_LATE_AGENTS } from './memory-correlations.ts';
 export { takeFromBucket } from './token-bucket.ts';
 export type { BucketState, BucketTake } from './token-bucket.ts';
+export { CountingState, type StateOperation } from './counting-state.ts';

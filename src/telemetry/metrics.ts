@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AgentRegistry } from '../agents/registry.ts';
 import { BREAKER_STATE_VALUE } from '../dispatch/breaker.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { SignalCoordinator } from '../coordination/coordinator.ts';
 
 /**
  * Prometheus metrics, named as in the source documents (`orchestrator_*`), plus Conclave's task
@@ -13,6 +14,11 @@ export class ConclaveMetrics {
   readonly taskRetries: Counter<'pattern'>;
   readonly taskDuration: Histogram<'pattern'>;
   readonly storeCommitErrors: Counter;
+  readonly signalsReceived: Counter<'agent'>;
+  readonly decisionsMade: Counter<'type'>;
+  readonly correlationTimeouts: Counter;
+  readonly stateOperations: Counter<'operation'>;
+  readonly decisionLatency: Histogram;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
@@ -42,6 +48,48 @@ export class ConclaveMetrics {
       help: 'Group commits of task state that failed',
       registers,
     });
+    this.signalsReceived = new Counter({
+      name: 'orchestrator_signals_received_total',
+      help: 'Enriched signals received, by agent',
+      labelNames: ['agent'],
+      registers,
+    });
+    this.decisionsMade = new Counter({
+      name: 'orchestrator_decisions_made_total',
+      help: 'Decisions made, by type (action)',
+      labelNames: ['type'],
+      registers,
+    });
+    this.correlationTimeouts = new Counter({
+      name: 'orchestrator_correlation_timeout_total',
+      help: 'Correlations that reached their decision deadline',
+      registers,
+    });
+    this.stateOperations = new Counter({
+      name: 'orchestrator_state_operations_total',
+      help: 'Shared-state operations, by operation',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.decisionLatency = new Histogram({
+      name: 'orchestrator_decision_latency_seconds',
+      help: 'Time from the first signal of a correlation to its decision',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300],
+      registers,
+    });
+  }
+
+  /** Binds the signal coordinator's events to the at-orchestrator document's metrics. */
+  observeCoordinator(coordinator: SignalCoordinator): () => void {
+    const offs = [
+      coordinator.on('signal_received', (agent) => this.signalsReceived.labels(agent).inc()),
+      coordinator.on('decision', (type, latencyMs) => {
+        this.decisionsMade.labels(type).inc();
+        this.decisionLatency.observe(latencyMs / 1000);
+      }),
+      coordinator.on('timeout', () => this.correlationTimeouts.inc()),
+    ];
+    return () => offs.forEach((off) => off());
   }
 
   /** Binds the dispatcher's and the registry's live state and events to metrics. */

@@ -14,6 +14,7 @@ import { docsRoute } from './routes/docs.ts';
 import { dlqRoutes } from './routes/dlq.ts';
 import { healthRoute } from './routes/health.ts';
 import { metricsRoute } from './routes/metrics.ts';
+import { workflowRoutes } from './routes/workflows.ts';
 import { orchestrateRoute } from './routes/orchestrate.ts';
 import { statusRoute } from './routes/status.ts';
 import type { ConclaveServer } from './server-types.ts';
@@ -72,6 +73,7 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
     aggregateRoute(instance, conclave);
     healthRoute(instance, conclave);
     metricsRoute(instance, conclave);
+    workflowRoutes(instance, conclave);
     agentsRoute(instance, conclave);
     dlqRoutes(instance, conclave);
     docsRoute(instance);

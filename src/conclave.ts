@@ -7,7 +7,13 @@ import { systemRandom, type Random } from './core/random.ts';
 import { DeadLetterQueue, Dispatcher, RoutingTable, compileDispatcherOptions } from './dispatch/index.ts';
 import { createStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
-import { ConclaveMetrics, createLogger, logDispatch, type Logger } from './telemetry/index.ts';
+import {
+  ConclaveMetrics,
+  createLogger,
+  logCoordination,
+  logDispatch,
+  type Logger,
+} from './telemetry/index.ts';
 import { WorkflowEngine, compileWorkflowEngineOptions } from './workflow/index.ts';
 import { SignalCoordinator, compileCoordination } from './coordination/index.ts';
 import { CONCLAVE_VERSION } from './core/version.ts';
@@ -171,6 +177,7 @@ export async function createConclave(
     metrics.observe(dispatcher, registry),
     metrics.observeCoordinator(coordinator),
     logDispatch(logger, dispatcher, registry),
+    logCoordination(logger, coordinator),
   ];
   let closed = false;
   return {

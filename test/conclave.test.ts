@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConclave } from '../src/conclave.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { Writable } from 'node:stream';
 import { openSqliteStore } from '../src/store/index.ts';
+import { createLogger } from '../src/telemetry/index.ts';
 import { enriched, momentum, risk } from './coordination/fixtures.ts';
 
 let server: Server;
@@ -124,7 +126,18 @@ describe('createConclave', () => {
 
   it('joins enriched signals from the bus into a decision, with the metrics the documents name', async () => {
     const config = loadConfig({ path: '/dev/null', env: {}, overrides: { log: { level: 'silent' } } });
-    const conclave = await createConclave(config, { store: await openSqliteStore({ path: ':memory:' }) });
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const l of chunk.toString().split('\n').filter(Boolean))
+          lines.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const conclave = await createConclave(config, {
+      store: await openSqliteStore({ path: ':memory:' }),
+      logger: createLogger('info', sink),
+    });
     try {
       await conclave.start();
       const decisions: Record<string, unknown>[] = [];
@@ -149,6 +162,12 @@ describe('createConclave', () => {
       expect(text).toContain('orchestrator_decisions_made_total{type="trade"} 1');
       expect(text).toMatch(/orchestrator_state_operations_total\{operation="join"\} 2/);
       expect(text).toContain('orchestrator_decision_latency_seconds_count 1');
+      // The corr_id travels into the log line of the decision.
+      expect(lines.find((l) => l['event'] === 'decision')).toMatchObject({
+        corr_id: 'req_abc123',
+        action: 'trade',
+        route: 'default',
+      });
     } finally {
       await conclave.close(0);
     }

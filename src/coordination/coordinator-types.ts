@@ -40,7 +40,7 @@ export type CoordinatorEvents = {
   signal_rejected: [reason: string, agent: string | undefined];
   duplicate: [corrId: string, agent: string];
   late: [corrId: string, agent: string];
-  decision: [type: Decision['action'], latencyMs: number];
+  decision: [type: Decision['action'], latencyMs: number, decision: Decision];
   timeout: [corrId: string];
   /** A deadline decision failed (state or store trouble); nothing else reports it. */
   decision_failed: [corrId: string, error: unknown];

@@ -255,7 +255,7 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       publishWithRetry(this.#d.bus, this.#d.clock, subject, data, headers, retry);
     const main = await publish(S.decision, decision);
     this.#count(decision);
-    this.emit('decision', decision.action, decision.timings.latency_ms);
+    this.emit('decision', decision.action, decision.timings.latency_ms, decision);
     const entry = buildAuditEntry(decision, signals, this.#o.version ?? '0.1.0', {
       processingTimeMs: Math.max(0, this.#d.clock.now() - started),
       pattern: partial ? 'fan_in_partial' : 'fan_in',

@@ -1,2 +1,2 @@
 export { ConclaveMetrics } from './metrics.ts';
-export { createLogger, logDispatch, type Logger } from './logger.ts';
+export { createLogger, logCoordination, logDispatch, type Logger } from './logger.ts';

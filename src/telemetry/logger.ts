@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { SignalCoordinator } from '../coordination/coordinator.ts';
 
 export type { Logger } from 'pino';
 
@@ -65,6 +66,45 @@ export function logDispatch(logger: Logger, dispatcher: Dispatcher, agents: Agen
     ),
     agents.on('status', (c) =>
       logger.info({ event: 'agent_status', agent: c.name, from: c.from, to: c.to, reason: c.reason }),
+    ),
+  ];
+  return () => offs.forEach((off) => off());
+}
+
+/**
+ * Logs the coordinator's outcomes with their `corr_id`: every decision (info), timeouts (info),
+ * rejected, duplicate and late signals (warn / debug), failed deadline decisions (error).
+ */
+export function logCoordination(logger: Logger, coordinator: SignalCoordinator): () => void {
+  const offs = [
+    coordinator.on('decision', (type, latencyMs, d) =>
+      logger.info({
+        event: 'decision',
+        corr_id: d.corr_id,
+        decision_id: d.decision_id,
+        action: type,
+        reason: d.reason,
+        confidence: d.confidence,
+        partial: d.partial,
+        missing_agents: d.missing_agents,
+        route: d.route.rule,
+        latency_ms: latencyMs,
+      }),
+    ),
+    coordinator.on('timeout', (corrId) => logger.info({ event: 'correlation_timeout', corr_id: corrId })),
+    coordinator.on('signal_rejected', (reason, agent) =>
+      logger.warn({ event: 'signal_rejected', agent, reason }),
+    ),
+    coordinator.on('late', (corrId, agent) => logger.warn({ event: 'late_signal', corr_id: corrId, agent })),
+    coordinator.on('duplicate', (corrId, agent) => {
+      if (logger.isLevelEnabled('debug')) logger.debug({ event: 'duplicate_signal', corr_id: corrId, agent });
+    }),
+    coordinator.on('decision_failed', (corrId, err) =>
+      logger.error({
+        event: 'decision_failed',
+        corr_id: corrId,
+        error: err instanceof Error ? err.message : String(err),
+      }),
     ),
   ];
   return () => offs.forEach((off) => off());

@@ -1,42 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createStore, openPostgresStore } from '../../src/store/index.ts';
-import { requireService, suiteName } from '../support/services.ts';
+import { POSTGRES_URL, postgresSchemas, probePostgres } from '../support/postgres.ts';
+import { suiteName } from '../support/services.ts';
 import { makeFullTask, makeTask } from './fixtures.ts';
 import { storeContract } from './store-contract.ts';
 
-const url = process.env.CONCLAVE_TEST_POSTGRES_URL ?? 'postgres://127.0.0.1:5432/test';
-
-const postgres = await requireService(`PostgreSQL at ${url}`, async () => {
-  const probe = await openPostgresStore({ url, poolMax: 1, migrate: false });
-  try {
-    await sql`select 1`.execute(probe.db);
-  } finally {
-    await probe.close();
-  }
-});
-
-/** Every schema this run creates starts with this, so cleanup finds them all. */
-const runPrefix = `conclave_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-const schemas: string[] = [];
-function freshSchema(): string {
-  const schema = `${runPrefix}_${schemas.length}`;
-  schemas.push(schema);
-  return schema;
-}
-
-async function dropSchemas(): Promise<void> {
-  if (schemas.length === 0) return;
-  const admin = await openPostgresStore({ url, poolMax: 1, migrate: false });
-  try {
-    for (const schema of schemas.splice(0)) {
-      await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
-    }
-  } finally {
-    await admin.close();
-  }
-}
+const url = POSTGRES_URL;
+const postgres = await probePostgres();
+const { freshSchema, dropSchemas } = postgresSchemas('conclave_test');
 
 describe.skipIf(!postgres.available)(suiteName('PostgreSQL store', postgres), () => {
   storeContract(
@@ -52,7 +24,8 @@ describe.skipIf(!postgres.available)(suiteName('PostgreSQL store', postgres), ()
 
   describe('PostgreSQL specifics', () => {
     it('keeps each schema separate and sets search_path on every pooled connection', async () => {
-      const a = await openPostgresStore({ url, poolMax: 4, schema: freshSchema() });
+      const schemaA = freshSchema();
+      const a = await openPostgresStore({ url, poolMax: 4, schema: schemaA });
       const b = await openPostgresStore({ url, poolMax: 4, schema: freshSchema() });
       try {
         const task = makeFullTask();
@@ -64,7 +37,7 @@ describe.skipIf(!postgres.available)(suiteName('PostgreSQL store', postgres), ()
         const [{ schema } = { schema: '' }] = (
           await sql<{ schema: string }>`select current_schema() as schema`.execute(a.db)
         ).rows;
-        expect(schema.startsWith(runPrefix)).toBe(true);
+        expect(schema).toBe(schemaA);
       } finally {
         await a.close();
         await b.close();

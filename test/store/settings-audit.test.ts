@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/core/audit.ts';
 import { isConclaveError } from '../../src/core/errors.ts';
-import { openPostgresStore, openSqliteStore, type KyselyStore } from '../../src/store/index.ts';
-import { requireService, suiteName } from '../support/services.ts';
+import { openSqliteStore, type KyselyStore } from '../../src/store/index.ts';
+import { suiteName } from '../support/services.ts';
+import { postgresSchemas, probePostgres } from '../support/postgres.ts';
 
 function entry(id: string, at: number, kind: string, corrId: string | null = null): AuditEntry {
   return { id, at, kind, corrId, actor: 'ops', data: { n: at, nested: { ok: true } } };
@@ -95,30 +94,10 @@ function settingsAuditContract(name: string, open: () => Promise<KyselyStore>): 
 
 settingsAuditContract('SQLite :memory:', () => openSqliteStore({ path: ':memory:' }));
 
-const url = process.env.CONCLAVE_TEST_POSTGRES_URL ?? 'postgres://127.0.0.1:5432/test';
-const postgres = await requireService(`PostgreSQL at ${url}`, async () => {
-  const probe = await openPostgresStore({ url, poolMax: 1, migrate: false });
-  try {
-    await sql`select 1`.execute(probe.db);
-  } finally {
-    await probe.close();
-  }
-});
-const prefix = `conclave_sa_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-const schemas: string[] = [];
+const postgres = await probePostgres();
+const pg = postgresSchemas('conclave_sa');
 
 describe.skipIf(!postgres.available)(suiteName('PostgreSQL settings and audit', postgres), () => {
-  settingsAuditContract('PostgreSQL', () => {
-    const schema = `${prefix}_${schemas.length}`;
-    schemas.push(schema);
-    return openPostgresStore({ url, poolMax: 2, schema });
-  });
-  afterAll(async () => {
-    const admin = await openPostgresStore({ url, poolMax: 1, migrate: false });
-    try {
-      for (const s of schemas.splice(0)) await admin.db.schema.dropSchema(s).ifExists().cascade().execute();
-    } finally {
-      await admin.close();
-    }
-  });
+  settingsAuditContract('PostgreSQL', () => pg.open({ poolMax: 2 }));
+  afterAll(pg.dropSchemas);
 });

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
-import { ConclaveError, isConclaveError, toConclaveError } from '../core/errors.ts';
+import { ConclaveError, toConclaveError } from '../core/errors.ts';
+import { runStepTask } from './dispatch-task.ts';
 import type { JsonObject } from '../core/task.ts';
 import type { BuiltinFn, WorkflowEngineDeps } from './engine-types.ts';
 import type { StepContext, StepDefinition } from './model.ts';
@@ -130,39 +131,18 @@ async function runTask(a: Attempt, deps: ExecutorDeps, signal: AbortSignal): Pro
     idempotency_key: a.idempotencyKey,
     ...(a.index === null ? {} : { item_index: a.index }),
   };
-  if (!a.resumed || (await dispatcher.get(taskId)) === undefined) {
-    try {
-      await dispatcher.submit(
-        {
-          pattern: a.step.pattern ?? '',
-          payload: payload as JsonObject,
-          metadata,
-          // The dispatcher accepts at most a day per attempt; the step's own timer covers the rest.
-          timeoutMs: Math.min(a.timeoutMs, MAX_TASK_TIMEOUT_MS),
-          maxRetries: 0,
-        },
-        { id: taskId },
-      );
-    } catch (err) {
-      if (!isConclaveError(err, 'CONFLICT')) throw err;
-    }
-  }
-  const onAbort = (): void => {
-    // On shutdown the task is left to the dispatcher: the resumed run rejoins it by its id.
-    if (isConclaveError(signal.reason, 'SHUTTING_DOWN')) return;
-    dispatcher.cancel(taskId, `workflow step '${a.step.id}' aborted`);
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const rec = await dispatcher.wait(taskId);
-    if (rec.status === 'completed') return rec.result;
-    const e = rec.error;
-    throw new ConclaveError(e?.code ?? 'AGENT_ERROR', e?.message ?? `task ${taskId} ${rec.status}`, {
-      ...(e === null ? {} : { retryable: e.retryable }),
-      details: { task_id: taskId },
-    });
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  return runStepTask(dispatcher, {
+    taskId,
+    stepId: a.step.id,
+    input: {
+      pattern: a.step.pattern ?? '',
+      payload: payload as JsonObject,
+      metadata,
+      // The dispatcher accepts at most a day per attempt; the step's own timer covers the rest.
+      timeoutMs: Math.min(a.timeoutMs, MAX_TASK_TIMEOUT_MS),
+      maxRetries: 0,
+    },
+    signal,
+    mayExist: a.resumed,
+  });
 }

@@ -4,6 +4,7 @@ import type { JsonObject } from '../../core/task.ts';
 import type { BuiltinContext, BuiltinFn } from '../engine-types.ts';
 import { deterministicId, taskIdFor } from '../step-ids.ts';
 import type { CommandDeps } from './command-types.ts';
+import { runStepTask } from '../dispatch-task.ts';
 
 /** Names of the builtins several commands share. */
 export const SYSTEM_BUILTINS = {
@@ -25,42 +26,25 @@ export async function dispatchTask(
   pattern: string,
   payload: JsonObject,
 ): Promise<unknown> {
-  const { dispatcher } = deps;
-  const taskId = taskIdFor(ctx.runId, `${ctx.stepId}:${pattern}`, null, ctx.attempt);
-  try {
-    await dispatcher.submit(
-      {
-        pattern,
-        payload,
-        metadata: {
-          workflow_run_id: ctx.runId,
-          workflow_step_id: ctx.stepId,
-          idempotency_key: ctx.idempotencyKey,
-        },
-        maxRetries: 0,
+  // Commands are rare: asking the dispatcher first costs little and keeps a resumed attempt from
+  // submitting a task id the store already holds.
+  return runStepTask(deps.dispatcher, {
+    taskId: taskIdFor(ctx.runId, `${ctx.stepId}:${pattern}`, null, ctx.attempt),
+    stepId: ctx.stepId,
+    input: {
+      pattern,
+      payload,
+      metadata: {
+        workflow_run_id: ctx.runId,
+        workflow_step_id: ctx.stepId,
+        idempotency_key: ctx.idempotencyKey,
       },
-      { id: taskId },
-    );
-  } catch (err) {
-    if (!isConclaveError(err, 'CONFLICT')) throw err;
-  }
-  const onAbort = (): void => {
-    if (isConclaveError(ctx.signal.reason, 'SHUTTING_DOWN')) return;
-    dispatcher.cancel(taskId, `workflow step '${ctx.stepId}' aborted`);
-  };
-  if (ctx.signal.aborted) onAbort();
-  else ctx.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const rec = await dispatcher.wait(taskId);
-    if (rec.status === 'completed') return rec.result;
-    const e = rec.error;
-    throw new ConclaveError(e?.code ?? 'AGENT_ERROR', `${pattern}: ${e?.message ?? `task ${rec.status}`}`, {
-      ...(e === null ? {} : { retryable: e.retryable }),
-      details: { task_id: taskId },
-    });
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-  }
+      maxRetries: 0,
+    },
+    signal: ctx.signal,
+    mayExist: true,
+    label: pattern,
+  });
 }
 
 /**

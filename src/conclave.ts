@@ -16,6 +16,8 @@ import {
 } from './telemetry/index.ts';
 import { WorkflowEngine, compileWorkflowEngineOptions } from './workflow/index.ts';
 import { SignalCoordinator, compileCoordination } from './coordination/index.ts';
+import { dispatcherDeliveryQueue, registerDeliveryAgent } from './wiring/delivery-agent.ts';
+import { WorkflowStageRunner } from './wiring/stage-workflow.ts';
 import { CONCLAVE_VERSION } from './core/version.ts';
 import { CountingState, MemoryState, type SharedState } from './state/index.ts';
 import {
@@ -164,6 +166,7 @@ export async function createConclave(
     metrics.stateOperations.labels(op).inc(),
   );
   const coordination = compileCoordination(config.coordination, CONCLAVE_VERSION);
+  registerDeliveryAgent(registry, bus);
   const coordinator = new SignalCoordinator(coordination.options, {
     bus,
     state,
@@ -171,6 +174,10 @@ export async function createConclave(
     clock,
     policy: coordination.policy,
     router: coordination.router,
+    deliveries: dispatcherDeliveryQueue(dispatcher),
+    ...(coordination.stages === undefined
+      ? {}
+      : { stages: new WorkflowStageRunner(workflows, coordination.policy, coordination.stages) }),
   });
   const logger = overrides.logger ?? createLogger(config.log.level);
   const unbind = [

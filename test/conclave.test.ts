@@ -108,11 +108,11 @@ describe('createConclave', () => {
       conclave.dispatcher.halt({ patterns: ['execute_order'] }, 'drill');
       const status = conclave.getSystemStatus();
       expect(status.system_metrics).toEqual({
-        running_agents: 1,
+        running_agents: 2, // the built-in delivery agent and the test's hold agent
         error_agents: 0,
         offline_agents: 0,
         disabled_agents: 1,
-        total_agents: 2,
+        total_agents: 3,
       });
       expect(status.in_flight_tasks).toBe(1);
       expect(status.message_queue_size).toBe(0);
@@ -155,8 +155,13 @@ describe('createConclave', () => {
         direction: 'up',
         size: 100,
       });
-      const audit = await conclave.store.audit.list({ corrId: 'req_abc123' });
-      expect(audit.map((a) => a.kind)).toContain('decision');
+      // The audit entry is appended after the decision is published (with the other sinks).
+      let kinds: string[] = [];
+      for (let i = 0; i < 50 && !kinds.includes('decision'); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        kinds = (await conclave.store.audit.list({ corrId: 'req_abc123' })).map((a) => a.kind);
+      }
+      expect(kinds).toContain('decision');
       const text = await conclave.metrics.text();
       expect(text).toContain('orchestrator_signals_received_total{agent="momentum"} 1');
       expect(text).toContain('orchestrator_decisions_made_total{type="trade"} 1');

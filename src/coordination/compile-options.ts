@@ -4,6 +4,7 @@ import type { FanInConfig, FanInOptions } from './fan-in-policy.ts';
 import { policyByName } from './policies.ts';
 import type { DecisionPolicy } from './policy.ts';
 import { DEFAULT_ROUTING_RULES, compileRoutingRules, createRouter, type Router } from './routing-rules.ts';
+import type { StageOptions } from './stages.ts';
 
 type CoordinationConfig = ConclaveConfig['coordination'];
 type FanInOverride = CoordinationConfig['by_instrument'][string];
@@ -31,7 +32,13 @@ function mapValues(record: Record<string, FanInOverride>): Record<string, FanInO
 export function compileCoordination(
   config: CoordinationConfig,
   version: string,
-): { options: CoordinatorOptions; policy: DecisionPolicy; router: Router } {
+): {
+  options: CoordinatorOptions;
+  policy: DecisionPolicy;
+  router: Router;
+  /** Set when `pattern` is `sequential`: the stage thresholds. */
+  stages: StageOptions | undefined;
+} {
   const fanIn: FanInConfig = {
     ...fanInOptions(config),
     byInstrument: mapValues(config.by_instrument),
@@ -50,5 +57,16 @@ export function compileCoordination(
     },
     policy: policyByName(config.policy),
     router: createRouter(rules, config.default_subject),
+    stages:
+      config.pattern === 'sequential'
+        ? {
+            minSignalQuality: config.stages.min_signal_quality,
+            maxOverallRisk: config.stages.max_overall_risk,
+            urgentMomentum: config.stages.urgent_momentum,
+            ...(config.stages.max_position_size === undefined
+              ? {}
+              : { maxPositionSize: config.stages.max_position_size }),
+          }
+        : undefined,
   };
 }

@@ -7,7 +7,8 @@ import type { FanInConfig } from './fan-in-policy.ts';
 import type { DecisionPolicy } from './policy.ts';
 import type { Router } from './routing-rules.ts';
 import type { Decision } from './schemas.ts';
-import type { RetryOptions } from './sinks.ts';
+import type { DeliveryQueue, RetryOptions } from './sinks.ts';
+import type { StageRunner } from './stages.ts';
 
 /** Compiled coordinator options (units in names). */
 export interface CoordinatorOptions {
@@ -32,6 +33,16 @@ export interface CoordinatorDeps {
   readonly clock: Clock;
   readonly policy: DecisionPolicy;
   readonly router: Router;
+  /**
+   * The sequential pattern: when given, each decision runs these stages (which consult `policy`
+   * for sizing) instead of `policy` alone.
+   */
+  readonly stages?: StageRunner;
+  /**
+   * Where a fan-out delivery goes after its first publish fails. Without one, a failed delivery
+   * is retried in place (`options.retry`) and then audited as `delivery_failed`.
+   */
+  readonly deliveries?: DeliveryQueue;
 }
 
 /** Typed events for metrics and logs (the document's `orchestrator_*` series). */
@@ -42,6 +53,8 @@ export type CoordinatorEvents = {
   late: [corrId: string, agent: string];
   decision: [type: Decision['action'], latencyMs: number, decision: Decision];
   timeout: [corrId: string];
+  /** A fan-out delivery failed its first publish and was handed to the delivery queue. */
+  delivery_requeued: [corrId: string, subject: string];
   /** A deadline decision failed (state or store trouble); nothing else reports it. */
   decision_failed: [corrId: string, error: unknown];
 };
@@ -60,5 +73,7 @@ export interface CoordinatorStats {
   insufficient: number;
   timeouts: number;
   deliveryFailures: number;
+  /** Deliveries handed to the delivery queue after a failed publish. */
+  deliveriesRequeued: number;
   pendingDeadlines: number;
 }

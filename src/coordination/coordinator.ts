@@ -61,6 +61,7 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     insufficient: 0,
     timeouts: 0,
     deliveryFailures: 0,
+    deliveriesRequeued: 0,
   };
   #unsubscribe: (() => Promise<void>) | undefined;
 
@@ -227,14 +228,17 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     const agents = Object.keys(signals);
     const missing = fanIn.requiredAgents.filter((a) => !Object.hasOwn(signals, a));
     const partial = missing.length > 0;
-    const sufficient = agents.length >= fanIn.minAgents;
-    const raw: PolicyOutcome = sufficient
-      ? this.#d.policy.decide(signals, { partial, missing })
-      : {
-          action: 'insufficient_data',
-          reason: `insufficient_agents: missing ${missing.join(', ')}`,
-          confidence: 0,
-        };
+    const staged =
+      agents.length < fanIn.minAgents
+        ? undefined
+        : this.#d.stages === undefined
+          ? { outcome: this.#d.policy.decide(signals, { partial, missing }) }
+          : await this.#d.stages.run(corrId, signals, { partial, missing });
+    const raw: PolicyOutcome = staged?.outcome ?? {
+      action: 'insufficient_data',
+      reason: `insufficient_agents: missing ${missing.join(', ')}`,
+      confidence: 0,
+    };
     const match = this.#d.router.route(buildRoutingContext(signals, raw));
     const decidedAtMs = this.#d.clock.now();
     const decision = buildDecision({
@@ -248,40 +252,71 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       contributingAgents: agents,
       firstSignalAtMs: firstAtMs,
       decidedAtMs,
+      ...(staged !== undefined && 'stages' in staged ? { stages: staged.stages } : {}),
+      ...(staged !== undefined && 'workflowId' in staged && staged.workflowId !== undefined
+        ? { workflowId: staged.workflowId }
+        : {}),
     });
     const headers: Headers = { [HEADER.corrId]: corrId };
-    const retry = this.#o.retry ?? DEFAULT_RETRY;
-    const publish = (subject: string, data: unknown) =>
-      publishWithRetry(this.#d.bus, this.#d.clock, subject, data, headers, retry);
-    const main = await publish(S.decision, decision);
+    const deliver = (subject: string, data: unknown) => this.#deliver(corrId, subject, data, headers);
+    await deliver(S.decision, decision);
     this.#count(decision);
     this.emit('decision', decision.action, decision.timings.latency_ms, decision);
+    const pattern = this.#d.stages !== undefined ? 'sequential' : partial ? 'fan_in_partial' : 'fan_in';
     const entry = buildAuditEntry(decision, signals, this.#o.version ?? '0.1.0', {
       processingTimeMs: Math.max(0, this.#d.clock.now() - started),
-      pattern: partial ? 'fan_in_partial' : 'fan_in',
+      pattern,
       timeoutOccurred: timedOut,
     });
     const sinks: string[] = [S.riskMonitor, S.audit, S.portfolio, S.auditTrail];
     if (TRADES.has(decision.action)) sinks.unshift(decision.route.subject);
     const results = await Promise.allSettled([
-      ...sinks.map((s) => publish(s, s === S.auditTrail ? entry : decision)),
+      ...sinks.map((s) => deliver(s, s === S.auditTrail ? entry : decision)),
       this.#audit('decision', corrId, entry),
     ]);
-    const deliveries = [main];
-    for (const r of results) {
-      if (r.status === 'rejected')
-        this.#stats.deliveryFailures++; // the audit store itself failed
-      else if (r.value !== undefined) deliveries.push(r.value);
+    for (const r of results) if (r.status === 'rejected') this.#stats.deliveryFailures++; // the audit store failed
+  }
+
+  /**
+   * One fan-out delivery. One sink failing never stops the others: a failed publish goes to the
+   * delivery queue (retries, then the dead-letter queue) when there is one, else it is retried in
+   * place; a delivery that is finally lost is counted and audited with its subject and error.
+   */
+  async #deliver(corrId: string, subject: string, data: unknown, headers: Headers): Promise<void> {
+    const queue = this.#d.deliveries;
+    let failure: { attempts: number; error: unknown };
+    if (queue === undefined) {
+      const r = await publishWithRetry(
+        this.#d.bus,
+        this.#d.clock,
+        subject,
+        data,
+        headers,
+        this.#o.retry ?? DEFAULT_RETRY,
+      );
+      if (r.ok) return;
+      failure = r;
+    } else {
+      try {
+        await this.#d.bus.publish(subject, data, { headers });
+        return;
+      } catch (error) {
+        try {
+          await queue.enqueue({ subject, data, headers, corrId, error });
+          this.#stats.deliveriesRequeued++;
+          this.emit('delivery_requeued', corrId, subject);
+          return;
+        } catch (queueError) {
+          failure = { attempts: 1, error: queueError };
+        }
+      }
     }
-    for (const f of deliveries) {
-      if (f.ok) continue;
-      this.#stats.deliveryFailures++;
-      await this.#audit('delivery_failed', corrId, {
-        subject: f.subject,
-        attempts: f.attempts,
-        error: f.error instanceof Error ? f.error.message : String(f.error),
-      });
-    }
+    this.#stats.deliveryFailures++;
+    await this.#audit('delivery_failed', corrId, {
+      subject,
+      attempts: failure.attempts,
+      error: failure.error instanceof Error ? failure.error.message : String(failure.error),
+    });
   }
 
   #count(decision: Decision): void {

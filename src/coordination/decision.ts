@@ -2,6 +2,7 @@
 import type { PolicyOutcome } from './policy.ts';
 import type { Decision, DecisionAuditEntry, Route } from './schemas.ts';
 import { signalEntries, type SignalSet } from './signal-set.ts';
+import type { StageTrace } from './stages.ts';
 
 /** Everything a decision records besides the policy's outcome. */
 export interface DecisionInput {
@@ -18,6 +19,9 @@ export interface DecisionInput {
   readonly firstSignalAtMs: number;
   /** Epoch ms of the decision. */
   readonly decidedAtMs: number;
+  /** The sequential pattern's stages, when they made the decision. */
+  readonly stages?: readonly StageTrace[];
+  readonly workflowId?: string;
 }
 
 /** Builds the decision record; `latency_ms` is decided − first signal, never negative. */
@@ -43,6 +47,8 @@ export function buildDecision(input: DecisionInput): Decision {
       decided_at: decidedAt,
       latency_ms: Math.max(0, input.decidedAtMs - input.firstSignalAtMs),
     },
+    ...(input.stages === undefined ? {} : { stages: structuredClone([...input.stages]) }),
+    ...(input.workflowId === undefined ? {} : { workflow_id: input.workflowId }),
   };
 }
 

@@ -11,5 +11,6 @@ export * from './decision.ts';
 export * from './fan-in-policy.ts';
 export * from './sinks.ts';
 export * from './coordinator.ts';
+export * from './stages.ts';
 export { describeIssue, formatIssuePath, parseWith } from './validation.ts';
 export { compileCoordination } from './compile-options.ts';

@@ -98,6 +98,21 @@ export const decisionSchema = z.strictObject({
     decided_at: isoTimestamp,
     latency_ms: z.number().min(0),
   }),
+  /** The sequential pattern's stages, in the order they ran (absent for a policy's decision). */
+  stages: z
+    .array(
+      z.discriminatedUnion('status', [
+        z.strictObject({
+          stage: nonEmpty,
+          status: z.literal('passed'),
+          result: z.record(z.string(), z.unknown()),
+        }),
+        z.strictObject({ stage: nonEmpty, status: z.literal('stopped'), reason: nonEmpty }),
+      ]),
+    )
+    .optional(),
+  /** The workflow run that carried the stages. */
+  workflow_id: nonEmpty.optional(),
 });
 /** A validated {@link decisionSchema}. */
 export type Decision = z.output<typeof decisionSchema>;

@@ -46,3 +46,22 @@ export async function publishWithRetry(
   }
   return { ok: false, subject, attempts: retry.attempts, error };
 }
+
+/** A fan-out delivery whose first publish failed. */
+export interface FailedDelivery {
+  readonly subject: string;
+  readonly data: unknown;
+  readonly headers: Headers;
+  readonly corrId: string;
+  readonly error: unknown;
+}
+
+/**
+ * Takes over fan-out deliveries that failed once: retries them with backoff and dead-letters the
+ * ones that keep failing. Conclave's implementation submits each as a task to the dispatcher, so
+ * they share its retry policy, its dead-letter queue and its replay.
+ */
+export interface DeliveryQueue {
+  /** Resolves once the delivery is durably accepted; rejects when it could not be. */
+  enqueue(delivery: FailedDelivery): Promise<void>;
+}

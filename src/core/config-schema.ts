@@ -109,6 +109,16 @@ const coordinationSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     policy: z.enum(['rule_based', 'weighted_average']).default('rule_based'),
+    /** `fan_in`: the policy decides; `sequential`: the stage workflow decides (consulting the policy for sizing). */
+    pattern: z.enum(['fan_in', 'sequential']).default('fan_in'),
+    stages: z
+      .strictObject({
+        min_signal_quality: z.number().min(0).max(1).default(0.6),
+        max_overall_risk: z.number().min(0).max(1).default(0.8),
+        max_position_size: z.number().positive().optional(),
+        urgent_momentum: z.number().min(0).max(1).default(0.7),
+      })
+      .prefault({}),
     ...fanInOverrideSchema.shape,
     profile: z.enum(['simple', 'workflow', 'high_frequency']).default('simple'),
     by_instrument: z.record(z.string(), fanInOverrideSchema).default({}),

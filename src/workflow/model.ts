@@ -103,6 +103,8 @@ export interface WorkflowDefinition {
 export interface StopResult {
   stop: true;
   reason: string;
+  /** Kept in the run's output as `details`, for whoever reads the stopped run. */
+  details?: Record<string, unknown>;
 }
 
 /** True when a step result asks the workflow to stop. */

@@ -179,7 +179,10 @@ export class RunDriver {
       await this.#append(this.#event('step_completed', step.id, null, null, { result }));
     }
     if (isStopResult(result)) {
-      return this.#end('stopped', { output: { stopped_at: step.id, reason: result.reason } });
+      const { reason, details } = result;
+      return this.#end('stopped', {
+        output: { stopped_at: step.id, reason, ...(details === undefined ? {} : { details }) },
+      });
     }
     this.#schedule();
   }

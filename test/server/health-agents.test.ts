@@ -19,8 +19,8 @@ describe('GET /health', () => {
       status: 'healthy',
       timestamp: '2025-11-03T10:30:00.000Z',
       version: CONCLAVE_VERSION,
-      agents_healthy: 3,
-      agents_total: 3,
+      agents_healthy: 4, // three test agents and the built-in delivery agent
+      agents_total: 4,
       active_tasks: 1,
       queue_size: 1,
     });
@@ -32,7 +32,7 @@ describe('GET /health', () => {
     t.conclave.registry.disable('quant', 'maintenance');
     const res = await getJson(t.app, '/health');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'degraded', agents_healthy: 2, agents_total: 3 });
+    expect(res.body).toMatchObject({ status: 'degraded', agents_healthy: 3, agents_total: 4 });
   });
 
   it('is degraded when a circuit is open', async () => {
@@ -43,7 +43,7 @@ describe('GET /health', () => {
     await t.conclave.dispatcher.wait(res.body['task_id'] as string);
     t.conclave.registry.enable('risk_agent'); // back to running: only the breaker is left open
     const health = await getJson(t.app, '/health');
-    expect(health.body).toMatchObject({ status: 'degraded', agents_healthy: 3 });
+    expect(health.body).toMatchObject({ status: 'degraded', agents_healthy: 4 });
   });
 
   it.each([
@@ -63,11 +63,11 @@ describe('GET /agents', () => {
     t = await makeTestServer();
     const res = await getJson(t.app, '/agents');
     expect(res.status).toBe(200);
-    expect(res.body['total']).toBe(3);
-    expect(res.body['by_status']).toEqual({ running: 3, error: 0, offline: 0, disabled: 0 });
+    expect(res.body['total']).toBe(4);
+    expect(res.body['by_status']).toEqual({ running: 4, error: 0, offline: 0, disabled: 0 });
     const agents = res.body['agents'] as Record<string, unknown>[];
-    expect(agents.map((a) => a['name'])).toEqual(['quant', 'risk_agent', 'holder']);
-    expect(agents[0]).toMatchObject({
+    expect(agents.map((a) => a['name'])).toEqual(['conclave-delivery', 'quant', 'risk_agent', 'holder']);
+    expect(agents[1]).toMatchObject({
       name: 'quant',
       capabilities: ['momentum.analyze'],
       status: 'running',
@@ -94,7 +94,7 @@ describe('GET /agents', () => {
       recent_failures: 1,
       breaker: { state: 'open', consecutive_failures: 1, opened_at: '2025-11-03T10:30:00.000Z' },
     });
-    expect(res.body['by_status']).toMatchObject({ running: 2, error: 1 });
+    expect(res.body['by_status']).toMatchObject({ running: 3, error: 1 });
   });
 });
 

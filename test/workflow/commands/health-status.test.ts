@@ -16,13 +16,13 @@ describe('health_check, status_report and command dispatch', () => {
     const first = await h.finish(await h.conclave.commands.healthCheck());
     const healthy = (first.output as Record<string, SystemHealth>)['checking_system_health'];
     expect(healthy).toMatchObject({ status: 'healthy', store: true, open_breakers: [], halts: 0 });
-    expect(healthy?.agents).toMatchObject({ running: 5, disabled: 0 });
+    expect(healthy?.agents).toMatchObject({ running: 6, disabled: 0 });
     expect(healthy?.workflows.active).toBe(1);
 
     h.conclave.registry.disable('execution_agent', 'maintenance');
     const second = await h.finish(await h.conclave.commands.receiveCommand('health_check', {}, 'ops'));
     const degraded = (second.output as Record<string, SystemHealth>)['checking_system_health'];
-    expect(degraded).toMatchObject({ status: 'degraded', agents: { running: 4, disabled: 1 } });
+    expect(degraded).toMatchObject({ status: 'degraded', agents: { running: 5, disabled: 1 } });
   });
 
   it('reports the workflow summary, dispatcher counters and agent counts', async () => {
@@ -34,7 +34,7 @@ describe('health_check, status_report and command dispatch', () => {
     const report = (rec.output as Record<string, Record<string, unknown>>)['generating_status_report'];
     expect(report?.['workflows']).toMatchObject({ total: 2, by_status: { completed: 1, running: 1 } });
     expect(report?.['dispatcher']).toMatchObject({ completed: 1, submitted: 1 });
-    expect(report?.['agents']).toMatchObject({ running: 5, total: 5 });
+    expect(report?.['agents']).toMatchObject({ running: 6, total: 6 });
     expect(h.stepOrder(rec.id)).toEqual(['generating_status_report']);
     expect(h.progress.find((u) => u.workflow_id === rec.id)?.command_type).toBe('status_report');
   });

@@ -1,4 +1,4 @@
-/** The messaging layer's public face: the {@link Bus} contract, its in-process implementation, subject helpers. */
+/** The messaging layer's public face: the {@link Bus} contract, its in-process and NATS JetStream implementations, subject helpers. */
 export * from './bus.ts';
 export { MemoryBus } from './memory-bus.ts';
 export type { MemoryBusOptions, MemoryBusStats } from './memory-bus.ts';
@@ -13,3 +13,11 @@ export {
   validateQueue,
   validateSubject,
 } from './subject.ts';
+export { NatsBus } from './nats-bus.ts';
+export { DEFAULT_NATS_URL, compileNatsBusOptions } from './nats-options.ts';
+export type {
+  CompiledNatsBusOptions,
+  NatsBusOptions,
+  NatsBusStatus,
+  NatsConnectionState,
+} from './nats-options.ts';

@@ -12,7 +12,7 @@ import { buildAuditEntry, buildDecision } from './decision.ts';
 import { resolveFanIn, type FanInPolicy } from './fan-in-policy.ts';
 import type { PolicyOutcome } from './policy.ts';
 import { applyRoute, buildRoutingContext } from './routing-rules.ts';
-import { parseEnriched, type Decision, type EnrichedSignal } from './schemas.ts';
+import { checkEnriched, type Decision, type EnrichedSignal } from './schemas.ts';
 export type * from './coordinator-types.ts';
 import type {
   CoordinatorDeps,
@@ -95,7 +95,8 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
   async ingest(raw: unknown): Promise<IngestResult> {
     let signal: EnrichedSignal;
     try {
-      signal = parseEnriched(raw); // a fresh copy: the caller's object is never touched
+      // Read only: the shared state stores its own JSON copy, and the decision reads that copy.
+      signal = checkEnriched(raw);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       await this.#reject(raw, err);
@@ -241,22 +242,24 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     };
     const match = this.#d.router.route(buildRoutingContext(signals, raw));
     const decidedAtMs = this.#d.clock.now();
-    const decision = buildDecision({
-      corrId,
-      decisionId: newId('dec', decidedAtMs),
-      policy: this.#d.policy.name,
-      outcome: applyRoute(raw, match),
-      route: match.route,
-      partial,
-      missingAgents: missing,
-      contributingAgents: agents,
-      firstSignalAtMs: firstAtMs,
-      decidedAtMs,
-      ...(staged !== undefined && 'stages' in staged ? { stages: staged.stages } : {}),
-      ...(staged !== undefined && 'workflowId' in staged && staged.workflowId !== undefined
-        ? { workflowId: staged.workflowId }
-        : {}),
-    });
+    const decision = deepFreeze(
+      buildDecision({
+        corrId,
+        decisionId: newId('dec', decidedAtMs),
+        policy: this.#d.policy.name,
+        outcome: applyRoute(raw, match),
+        route: match.route,
+        partial,
+        missingAgents: missing,
+        contributingAgents: agents,
+        firstSignalAtMs: firstAtMs,
+        decidedAtMs,
+        ...(staged !== undefined && 'stages' in staged ? { stages: staged.stages } : {}),
+        ...(staged !== undefined && 'workflowId' in staged && staged.workflowId !== undefined
+          ? { workflowId: staged.workflowId }
+          : {}),
+      }),
+    );
     const headers: Headers = { [HEADER.corrId]: corrId };
     const deliver = (subject: string, data: unknown) => this.#deliver(corrId, subject, data, headers);
     await deliver(S.decision, decision);

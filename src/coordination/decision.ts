@@ -24,7 +24,11 @@ export interface DecisionInput {
   readonly workflowId?: string;
 }
 
-/** Builds the decision record; `latency_ms` is decided − first signal, never negative. */
+/**
+ * Builds the decision record; `latency_ms` is decided − first signal, never negative.
+ * @remarks The decision takes `route` and `stages` as they are (the router builds a route per
+ * call); the coordinator freezes the decision before anyone else sees it.
+ */
 export function buildDecision(input: DecisionInput): Decision {
   const decidedAt = new Date(input.decidedAtMs).toISOString();
   const { outcome } = input;
@@ -40,14 +44,14 @@ export function buildDecision(input: DecisionInput): Decision {
     partial: input.partial,
     missing_agents: [...input.missingAgents],
     contributing_agents: [...input.contributingAgents],
-    route: structuredClone(input.route),
+    route: input.route,
     orchestrated_at: decidedAt,
     timings: {
       first_signal_at: new Date(input.firstSignalAtMs).toISOString(),
       decided_at: decidedAt,
       latency_ms: Math.max(0, input.decidedAtMs - input.firstSignalAtMs),
     },
-    ...(input.stages === undefined ? {} : { stages: structuredClone([...input.stages]) }),
+    ...(input.stages === undefined ? {} : { stages: [...input.stages] }),
     ...(input.workflowId === undefined ? {} : { workflow_id: input.workflowId }),
   };
 }
@@ -85,7 +89,8 @@ export function buildAuditEntry(
     timestamp: decision.orchestrated_at,
     orchestrator_version: orchestratorVersion,
     input_signals: inputs,
-    decision: structuredClone(decision),
+    // Shared, not copied: decisions are frozen once built.
+    decision,
     metadata: {
       processing_time_ms: metadata.processingTimeMs,
       orchestration_pattern: metadata.pattern,

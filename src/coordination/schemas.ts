@@ -154,6 +154,56 @@ export function parseEnriched(input: unknown): EnrichedSignal {
   return parseWith(enrichedSignalSchema, input);
 }
 
+/** The timestamp schema's own pattern, so the fast path accepts exactly the strings it accepts. */
+const ISO_PATTERN = (isoTimestamp as unknown as { _zod: { def: { pattern: RegExp } } })._zod.def.pattern;
+
+function plainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function text(v: unknown): boolean {
+  return typeof v === 'string' && v.length > 0;
+}
+
+function timestamp(v: unknown): boolean {
+  return typeof v === 'string' && ISO_PATTERN.test(v);
+}
+
+/**
+ * True only for enriched signals the schema certainly accepts (plain objects throughout). On the
+ * coordinator's hot path it lets a well-formed signal skip zod; anything else goes through the
+ * schema, which stays the one source of truth and of error messages (property-tested to agree).
+ */
+export function obviouslyValidEnriched(v: unknown): v is EnrichedSignal {
+  if (!plainObject(v)) return false;
+  const src = v['source_signal'];
+  return (
+    text(v['corr_id']) &&
+    text(v['agent_name']) &&
+    text(v['agent_version']) &&
+    timestamp(v['enriched_at']) &&
+    plainObject(v['analysis']) &&
+    plainObject(src) &&
+    text(src['corr_id']) &&
+    text(src['instrument']) &&
+    timestamp(src['timestamp']) &&
+    text(src['source']) &&
+    (src['signal_type'] === undefined || text(src['signal_type'])) &&
+    plainObject(src['payload'])
+  );
+}
+
+/**
+ * Validates an enriched signal without copying it when it is obviously valid (see
+ * {@link obviouslyValidEnriched}); otherwise parses it with the schema (a copy).
+ * @remarks The caller must treat the result as read-only: it may be the input itself.
+ */
+export function checkEnriched(input: unknown): EnrichedSignal {
+  return obviouslyValidEnriched(input) ? input : parseEnriched(input);
+}
+
 /** Validates a decision; throws ValidationError naming the field. */
 export function parseDecision(input: unknown): Decision {
   return parseWith(decisionSchema, input);

@@ -10,7 +10,32 @@ const DEFAULT_LIMIT = 100;
 /** Rows per multi-row INSERT: 6 parameters each, well under SQLite's bound-parameter limit. */
 const ROWS_PER_STATEMENT = 500;
 
-type AuditRow = Insertable<AuditEntriesTable>;
+/** An `audit_entries` row as written. */
+export type AuditRow = Insertable<AuditEntriesTable>;
+
+/** Every `audit_entries` column, in table order. */
+export const AUDIT_COLUMNS = ['id', 'at', 'kind', 'corr_id', 'actor', 'data'] as const;
+
+/** Writes a batch of audit rows in one transaction, all or nothing. */
+export interface AuditBatchWriter {
+  write(rows: readonly AuditRow[]): Promise<void>;
+}
+
+/** The portable writer: multi-row INSERTs built by kysely, in one transaction. */
+export class KyselyAuditWriter implements AuditBatchWriter {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async write(rows: readonly AuditRow[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+        await trx
+          .insertInto('audit_entries')
+          .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+          .execute();
+      }
+    });
+  }
+}
 
 interface PendingAppend {
   row: AuditRow;
@@ -28,8 +53,14 @@ interface PendingAppend {
 export class KyselyAuditRepository implements AuditRepository {
   #pending: PendingAppend[] = [];
   #scheduled = false;
+  readonly #writer: AuditBatchWriter;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    writer?: AuditBatchWriter,
+  ) {
+    this.#writer = writer ?? new KyselyAuditWriter(db);
+  }
 
   append(entry: AuditEntry): Promise<void> {
     const data = JSON.stringify(entry.data);
@@ -58,14 +89,7 @@ export class KyselyAuditRepository implements AuditRepository {
     const batch = this.#pending;
     this.#pending = [];
     try {
-      await this.db.transaction().execute(async (trx) => {
-        for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) {
-          await trx
-            .insertInto('audit_entries')
-            .values(batch.slice(i, i + ROWS_PER_STATEMENT).map((p) => p.row))
-            .execute();
-        }
-      });
+      await this.#writer.write(batch.map((p) => p.row));
       for (const p of batch) p.resolve();
     } catch (err) {
       if (batch.length > 1 && isUniqueViolation(err)) {
@@ -78,7 +102,7 @@ export class KyselyAuditRepository implements AuditRepository {
 
   async #insertOne(p: PendingAppend): Promise<void> {
     try {
-      await this.db.insertInto('audit_entries').values(p.row).execute();
+      await this.#writer.write([p.row]);
       p.resolve();
     } catch (err) {
       p.reject(appendError(p.row.id, err));

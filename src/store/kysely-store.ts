@@ -12,7 +12,7 @@ import type {
   TaskRepository,
   WorkflowRepository,
 } from './store.ts';
-import { KyselyAuditRepository } from './audit-repository.ts';
+import { KyselyAuditRepository, type AuditBatchWriter } from './audit-repository.ts';
 import { KyselySettingsRepository } from './settings-repository.ts';
 import { KyselyTaskRepository } from './task-repository.ts';
 import { KyselyWorkflowRepository, type WorkflowBatchWriter } from './workflow-repository.ts';
@@ -32,6 +32,8 @@ export interface KyselyStoreOptions {
   batchWriter?: BatchWriter;
   /** Applies workflow journal batches; defaults to kysely queries in one transaction. */
   workflowWriter?: WorkflowBatchWriter;
+  /** Overrides how audit batches are written (SQLite: prepared statements on the shared executor). */
+  auditWriter?: AuditBatchWriter;
   /** PostgreSQL schema that holds the store's tables and migration bookkeeping. */
   schema?: string;
   /** Runs after the kysely instance is destroyed (dialect-specific teardown). */
@@ -63,7 +65,7 @@ export class KyselyStore implements Store {
     this.tasks = new KyselyTaskRepository(db, { writer, maxParameters });
     this.workflows = new KyselyWorkflowRepository(db, options.workflowWriter);
     this.settings = new KyselySettingsRepository(db);
-    this.audit = new KyselyAuditRepository(db);
+    this.audit = new KyselyAuditRepository(db, options.auditWriter);
   }
 
   async migrate(): Promise<void> {

@@ -6,6 +6,7 @@ import { ValidationError } from '../core/errors.ts';
 import { KyselyStore, type KyselyStoreOptions } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 import { SqliteBatchWriter, SqliteStatementCatalog } from './sqlite-batch-writer.ts';
+import { SqliteAuditWriter } from './sqlite-audit-writer.ts';
 import { SqliteWorkflowWriter } from './sqlite-workflow-writer.ts';
 import { SqliteAdaptiveExecutor } from './sqlite-adaptive-executor.ts';
 import { SqliteInlineExecutor } from './sqlite-inline-executor.ts';
@@ -80,11 +81,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
         : mode === 'thread'
           ? thread()
           : new SqliteAdaptiveExecutor(inline(), thread(), INLINE_MAX_OPS);
-    // One catalog and one executor for task and journal batches: one order of commits.
+    // One catalog and one executor for task, journal and audit batches: one order of commits.
     const catalog = new SqliteStatementCatalog(db);
     writers = {
       batchWriter: new SqliteBatchWriter(catalog, executor),
       workflowWriter: new SqliteWorkflowWriter(catalog, executor),
+      auditWriter: new SqliteAuditWriter(catalog, executor),
     };
   }
   const store = new KyselyStore(db, 'sqlite', writers);

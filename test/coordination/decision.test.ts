@@ -53,6 +53,6 @@ describe('buildAuditEntry', () => {
       timeout_occurred: false,
       error_count: 0,
     });
-    expect(entry.decision).not.toBe(decision);
+    expect(entry.decision).toBe(decision); // shared: the coordinator freezes decisions once built
   });
 });

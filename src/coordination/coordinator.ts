@@ -134,14 +134,8 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     const pending = this.#pending.get(corrId);
     if (pending !== undefined) this.#d.clock.clearTimeout(pending.timer);
     this.#pending.delete(corrId);
-    const snapshot = await this.#d.state.getCorrelation(corrId);
-    await this.#decide(
-      corrId,
-      snapshot?.signals ?? {},
-      fanIn,
-      snapshot?.firstAt ?? pending?.firstAtMs ?? now,
-      false,
-    );
+    const firstAt = joined.firstAt ?? pending?.firstAtMs ?? now;
+    await this.#decide(corrId, joined.signals ?? {}, fanIn, firstAt, false);
     return 'decided';
   }
 

@@ -77,8 +77,11 @@ export class CorrelationTable {
     record.signals.set(agent, text);
     record.lastAt = now;
     const complete = isComplete(record, policy);
-    if (complete) this.#decide(record, corrId, 'complete', now);
-    return { outcome: 'stored', agents: [...record.signals.keys()], complete, claimed: complete };
+    const agents = [...record.signals.keys()];
+    if (!complete) return { outcome: 'stored', agents, complete, claimed: false };
+    this.#decide(record, corrId, 'complete', now);
+    const signals = decodeAll(record.signals);
+    return { outcome: 'stored', agents, complete, claimed: true, signals, firstAt: record.firstAt };
   }
 
   /** Claims the decision for one caller; the rest (and unknown ids) get `claimed: false`. */

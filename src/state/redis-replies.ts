@@ -41,16 +41,25 @@ const OUTCOMES: readonly JoinOutcome[] = ['stored', 'duplicate', 'late'];
 
 /** Decodes the join script's `{outcome, order, complete, claimed}`. */
 export function decodeJoin(reply: unknown): JoinResult {
-  if (!Array.isArray(reply) || reply.length !== 4) throw malformed('joinSignal', reply);
-  const [outcome, order, complete, claimed] = reply as unknown[];
+  if (!Array.isArray(reply) || reply.length < 4) throw malformed('joinSignal', reply);
+  const [outcome, order, complete, claimed, first, ...stored] = reply as unknown[];
   const known = OUTCOMES.find((o) => o === outcome);
   if (known === undefined || typeof order !== 'string') throw malformed('joinSignal', reply);
-  return {
+  const base = {
     outcome: known,
     agents: stringList(order, 'joinSignal'),
     complete: complete === 1,
-    claimed: claimed === 1,
   };
+  if (claimed !== 1) {
+    if (reply.length !== 4) throw malformed('joinSignal', reply);
+    return { ...base, claimed: false };
+  }
+  const firstAt = Number(first);
+  const signals = decodeClaim(stored);
+  if (!signals.claimed || typeof first !== 'string' || Number.isNaN(firstAt)) {
+    throw malformed('joinSignal', reply);
+  }
+  return { ...base, claimed: true, signals: signals.signals, firstAt };
 }
 
 /** Decodes the claim script's nil or `[agent, signal JSON, …]`. */

@@ -52,7 +52,8 @@ end
 
 /**
  * Joins one signal. ARGV: agent, signal JSON, ttlMs, minAgents, retentionMs, maxLate, required….
- * Returns `{outcome, order JSON, complete 0|1, claimed 0|1}`.
+ * Returns `{outcome, order JSON, complete 0|1, claimed 0|1}`, followed when claimed by the first
+ * signal's time and `agent, signal JSON, …` in arrival order.
  */
 export const JOIN_SIGNAL = script(
   'joinSignal',
@@ -89,7 +90,13 @@ if fresh then
 end
 if is_complete(agents, min_agents, 7) then
   decide('complete', ARGV[5])
-  return answer('stored', 1)
+  local reply = answer('stored', 1)
+  table.insert(reply, redis.call('HGET', KEYS[1], 'first'))
+  for _, name in ipairs(agents) do
+    table.insert(reply, name)
+    table.insert(reply, redis.call('HGET', KEYS[1], 's:' .. name))
+  end
+  return reply
 end
 return answer('stored', 0)
 `,

@@ -21,6 +21,13 @@ export interface JoinResult {
   readonly complete: boolean;
   /** True for the one caller that completed the correlation and so owns its decision. */
   readonly claimed: boolean;
+  /**
+   * With `claimed` only: the stored signals by agent, in arrival order (copies), as
+   * {@link SharedState.claimDecision} would return them — so the winner needs no second read.
+   */
+  readonly signals?: Record<string, unknown>;
+  /** With `claimed` only: when the correlation's first signal arrived (epoch ms). */
+  readonly firstAt?: number;
 }
 
 /** Why a correlation's decision was claimed. */
@@ -111,7 +118,7 @@ export interface SharedState {
    * return `late`. Else `HSETNX` the agent's field (0 → `duplicate`); on the first field `PEXPIRE`
    * the hash by `ttlMs`; then `HEXISTS` each required agent and compare the agent count with
    * `minAgents`; if complete, create `done` with `PEXPIRE` of the retention window and return
-   * `claimed`.
+   * `claimed` with every stored signal.
    */
   joinSignal(corrId: string, agent: string, signal: unknown, policy: JoinPolicy): Promise<JoinResult>;
 

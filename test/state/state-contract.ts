@@ -86,8 +86,12 @@ export function stateContract(name: string, make: () => Promise<StateFixture>): 
           agents: ['momentum', 'risk'],
           complete: true,
           claimed: true,
+          signals: { momentum: { s: 1 }, risk: { s: 2 } },
+          firstAt: expect.any(Number),
         });
+        expect(Object.keys(last.signals ?? {})).toEqual(['momentum', 'risk']); // arrival order
         const snap = await state.getCorrelation(`${p}c`);
+        expect(last.firstAt).toBe(snap?.firstAt);
         expect(snap?.status).toBe('decided');
         expect(snap?.decidedReason).toBe('complete');
         expect(snap?.decidedAt).toEqual(expect.any(Number));

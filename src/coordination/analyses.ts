@@ -74,5 +74,53 @@ export function readAnalysis<S extends z.ZodType>(
 ): z.output<S> | undefined {
   const signal = getSignal(signals, agent);
   if (signal === undefined) return undefined;
-  return parseWith(schema, signal.analysis, `signals.${agent}.analysis`);
+  const analysis = signal.analysis;
+  // A well-formed analysis is read as it is (policies only read); anything else goes to the schema.
+  if (FAST_PATHS.get(schema)?.(analysis) === true) return analysis as z.output<S>;
+  return parseWith(schema, analysis, `signals.${agent}.analysis`);
 }
+
+const unit = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v <= 1;
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const RISK_LEVEL_SET: ReadonlySet<unknown> = new Set(RISK_LEVELS);
+
+/**
+ * Conservative checks that accept only analyses their schema certainly accepts unchanged (no
+ * alias to normalise, plain objects), so the common case skips zod on the decision path. Each is
+ * property-tested against its schema.
+ */
+export const FAST_PATHS: ReadonlyMap<z.ZodType, (analysis: Record<string, unknown>) => boolean> = new Map<
+  z.ZodType,
+  (analysis: Record<string, unknown>) => boolean
+>([
+  [
+    momentumAnalysisSchema,
+    (a) =>
+      (a['trend_direction'] === 'up' ||
+        a['trend_direction'] === 'down' ||
+        a['trend_direction'] === 'neutral') &&
+      unit(a['momentum_strength']) &&
+      unit(a['confidence']),
+  ],
+  [
+    riskAnalysisSchema,
+    (a) => {
+      const sizing = a['position_sizing'];
+      return (
+        RISK_LEVEL_SET.has(a['risk_level']) &&
+        unit(a['overall_score']) &&
+        (sizing === undefined ||
+          (typeof sizing === 'object' &&
+            sizing !== null &&
+            Object.getPrototypeOf(sizing) === Object.prototype &&
+            finite((sizing as Record<string, unknown>)['recommended_size']) &&
+            ((sizing as Record<string, number>)['recommended_size'] ?? -1) >= 0)) &&
+        (a['var'] === undefined || finite(a['var']))
+      );
+    },
+  ],
+  [
+    correlationAnalysisSchema,
+    (a) => finite(a['portfolio_impact']) && a['portfolio_impact'] >= -1 && a['portfolio_impact'] <= 1,
+  ],
+]);

@@ -5,6 +5,7 @@ import {
   enrichedSignalSchema,
   obviouslyValidEnriched,
 } from '../../src/coordination/schemas.ts';
+import { FAST_PATHS } from '../../src/coordination/analyses.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { enriched, momentum } from './fixtures.ts';
 
@@ -78,5 +79,52 @@ describe('the enriched signal fast path', () => {
     expect(() => checkEnriched(odd)).toThrow(ValidationError);
     const dated = { ...signal, enriched_at: '2026-01-02T03:04:05.123456Z' };
     expect(checkEnriched(dated)).toBe(dated);
+  });
+});
+
+describe('the analysis fast paths', () => {
+  const num = fc.oneof(
+    { weight: 10, arbitrary: fc.double({ min: -0.2, max: 1.2, noNaN: true }) },
+    fc.constant(Number.NaN),
+    fc.constant(Number.POSITIVE_INFINITY),
+    fc.constant(-1),
+    fc.constant(1),
+    fc.constant('0.5'),
+    fc.constant(undefined),
+  );
+  const analysis = fc.record(
+    {
+      trend_direction: fc.constantFrom('up', 'down', 'neutral', 'bullish', 'UP', 7),
+      momentum_strength: num,
+      confidence: num,
+      risk_level: fc.constantFrom('low', 'medium', 'high', 'blocked', 'extreme'),
+      overall_score: num,
+      position_sizing: fc.oneof(
+        fc.record({ recommended_size: fc.oneof(num, fc.double({ min: 0, max: 1e6, noNaN: true })) }),
+        fc.constant(undefined),
+        fc.constant(null),
+        fc.constant([]),
+      ),
+      var: num,
+      portfolio_impact: fc.oneof(num, fc.double({ min: -1.5, max: 1.5, noNaN: true })),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('accept only what their schema accepts, and exactly as the schema would return it', () => {
+    const accepted = new Map<unknown, number>();
+    fc.assert(
+      fc.property(analysis, (a) => {
+        for (const [schema, fast] of FAST_PATHS) {
+          if (!fast(a)) continue;
+          accepted.set(schema, (accepted.get(schema) ?? 0) + 1);
+          const parsed = schema.safeParse(a);
+          expect(parsed.success).toBe(true);
+          expect(parsed.data).toEqual(a);
+        }
+      }),
+      { numRuns: 5_000 },
+    );
+    for (const schema of FAST_PATHS.keys()) expect(accepted.get(schema) ?? 0).toBeGreaterThan(20);
   });
 });

@@ -34,7 +34,7 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(dir: string, name: string, agent: () => unknown, maxInFlight = 256): Promise<Rig> {
+export async function rig(dir: string, name: string, agent: () => unknown, maxInFlight = 256): Promise<Rig> {
   const config = loadConfig({
     path: '/dev/null',
     env: {},
@@ -84,7 +84,10 @@ function input(i: number): SubmitInput {
 }
 
 /** Submits `n` tasks as independent callers would (each submit awaited by its caller). */
-async function throughput(r: Rig, n: number): Promise<{ tasksPerS: number; ms: number }> {
+export async function throughput(
+  r: Rig,
+  n: number,
+): Promise<{ tasksPerS: number; ms: number; loopUsPerTask: number }> {
   let finished = 0;
   let done: () => void = () => undefined;
   const all = new Promise<void>((resolve) => (done = resolve));
@@ -92,14 +95,16 @@ async function throughput(r: Rig, n: number): Promise<{ tasksPerS: number; ms: n
     if (++finished === n) done();
   });
   const t0 = performance.now();
+  const elu = performance.eventLoopUtilization();
   const submits: Promise<unknown>[] = new Array<Promise<unknown>>(n);
   for (let i = 0; i < n; i++) submits[i] = r.dispatcher.submit(input(i));
   await Promise.all(submits);
   await all;
   await r.dispatcher.flush(); // every final state committed
   const ms = performance.now() - t0;
+  const loopUsPerTask = (performance.eventLoopUtilization(elu).active * 1000) / n;
   off();
-  return { tasksPerS: n / (ms / 1000), ms };
+  return { tasksPerS: n / (ms / 1000), ms, loopUsPerTask };
 }
 
 /** W callers, each submitting a task and awaiting its final (committed) outcome, then the next. */
@@ -230,6 +235,7 @@ export async function main(): Promise<void> {
         shape: `burst of ${THROUGHPUT_TASKS}`,
         workload: 'conclave',
         'tasks/s': round(ours.tasksPerS),
+        'event loop µs/task': round(ours.loopUsPerTask, 2),
         persisted: 'yes',
       },
       {
@@ -263,6 +269,7 @@ export async function main(): Promise<void> {
       JSON.stringify({
         bench: 'dispatch',
         tasks_per_s: round(ours.tasksPerS),
+        loop_us_per_task: round(ours.loopUsPerTask, 2),
         p50_ms: round(lat.p50, 3),
         p99_ms: round(lat.p99, 3),
         heap_bytes_per_task: round(heapPerTask),

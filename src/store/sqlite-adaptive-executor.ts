@@ -1,4 +1,5 @@
-import type { SqliteExecutor, SqliteOp } from './sqlite-batch-writer.ts';
+import type { SqliteExecutor } from './sqlite-batch-writer.ts';
+import type { SqliteOps } from './sqlite-ops.ts';
 
 /**
  * Small batches inline, large ones on the writer thread. Inline costs the event loop the SQLite
@@ -17,9 +18,9 @@ export class SqliteAdaptiveExecutor implements SqliteExecutor {
     private readonly inlineMaxOps: number,
   ) {}
 
-  run(catalog: readonly string[], ops: readonly SqliteOp[]): Promise<void> {
+  run(catalog: readonly string[], ops: SqliteOps): Promise<void> {
     const useThread =
-      this.#threadInFlight > 0 || (this.#inlineInFlight === 0 && ops.length > this.inlineMaxOps);
+      this.#threadInFlight > 0 || (this.#inlineInFlight === 0 && ops.count > this.inlineMaxOps);
     if (useThread) {
       this.#threadInFlight++;
       return this.thread.run(catalog, ops).finally(() => this.#threadInFlight--);

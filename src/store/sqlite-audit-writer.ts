@@ -1,5 +1,6 @@
 import { AUDIT_COLUMNS, type AuditBatchWriter, type AuditRow } from './audit-repository.ts';
-import type { SqliteExecutor, SqliteOp, SqliteStatementCatalog } from './sqlite-batch-writer.ts';
+import type { SqliteExecutor, SqliteStatementCatalog } from './sqlite-batch-writer.ts';
+import { SqliteOps } from './sqlite-ops.ts';
 
 /**
  * Audit appends on the same SQLite hot path: one prepared INSERT per row, run by the shared
@@ -17,10 +18,12 @@ export class SqliteAuditWriter implements AuditBatchWriter {
 
   write(rows: readonly AuditRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    const ops: SqliteOp[] = rows.map((r) => [
-      this.#insert,
-      [r.id, r.at, r.kind, r.corr_id ?? null, r.actor, r.data],
-    ]);
+    const ops = new SqliteOps();
+    for (const r of rows) {
+      ops
+        .begin(this.#insert, AUDIT_COLUMNS.length)
+        .push(r.id, r.at, r.kind, r.corr_id ?? null, r.actor, r.data);
+    }
     return this.executor.run(this.catalog.sql, ops);
   }
 }

@@ -8,21 +8,20 @@ import {
   DEAD_LETTER_COLUMNS,
   TASK_COLUMNS,
   deadLetterValues,
-  taskValues,
+  pushTaskValues,
+  pushUpdateValues,
   updateColumns,
   updateShape,
-  updateValues,
+  updateValueCount,
 } from './task-rows.ts';
-
-/** One statement run: its index in the catalog, then its parameters. */
-export type SqliteOp = [statement: number, params: unknown[]];
+import { SqliteOps } from './sqlite-ops.ts';
 
 /**
  * Runs a batch of statement runs in one transaction, all or nothing. `catalog` holds every
  * statement's SQL by index; it only grows, so an executor may prepare each index once.
  */
 export interface SqliteExecutor {
-  run(catalog: readonly string[], ops: readonly SqliteOp[]): Promise<void>;
+  run(catalog: readonly string[], ops: SqliteOps): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,15 +117,14 @@ export class SqliteBatchWriter implements BatchWriter {
 
   write(batch: TaskBatch): Promise<void> {
     const { inserts, updates } = foldBatch(batch);
-    const ops: SqliteOp[] = [];
-    for (const task of inserts) ops.push([this.#insertTask, taskValues(task)]);
+    const ops = new SqliteOps();
+    for (const task of inserts) pushTaskValues(ops.begin(this.#insertTask, TASK_COLUMNS.length), task);
     for (const u of updates) {
       const shape = updateShape(u);
-      ops.push([this.#update(shape), updateValues(u, shape)]);
+      pushUpdateValues(ops.begin(this.#update(shape), updateValueCount(shape)), u, shape);
     }
-    for (const letter of batch.deadLetters ?? [])
-      ops.push([this.#insertDeadLetter, deadLetterValues(letter)]);
-    if (ops.length === 0) return Promise.resolve();
+    for (const letter of batch.deadLetters ?? []) ops.add(this.#insertDeadLetter, deadLetterValues(letter));
+    if (ops.count === 0) return Promise.resolve();
     return this.#executor.run(this.#catalog.sql, ops);
   }
 

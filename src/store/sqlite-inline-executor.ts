@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { SqliteExecutor, SqliteOp } from './sqlite-batch-writer.ts';
+import type { SqliteExecutor } from './sqlite-batch-writer.ts';
+import { forEachOp, type SqliteOps } from './sqlite-ops.ts';
 
 /** The slice of a better-sqlite3 statement this executor uses (typed here so it never imports the driver). */
 export interface SqliteStatementLike {
@@ -28,7 +29,7 @@ export class SqliteInlineExecutor implements SqliteExecutor {
     private readonly raw: SqliteDatabaseLike,
   ) {}
 
-  run(catalog: readonly string[], ops: readonly SqliteOp[]): Promise<void> {
+  run(catalog: readonly string[], ops: SqliteOps): Promise<void> {
     return this.db.connection().execute(() => {
       this.#runSync(catalog, ops);
       return Promise.resolve();
@@ -39,7 +40,7 @@ export class SqliteInlineExecutor implements SqliteExecutor {
     return Promise.resolve();
   }
 
-  #runSync(catalog: readonly string[], ops: readonly SqliteOp[]): void {
+  #runSync(catalog: readonly string[], ops: SqliteOps): void {
     // Prepared on first use: the tables exist only once migrations have run.
     // IMMEDIATE takes the write lock up front, so a busy database waits (busy_timeout) instead of failing mid-batch.
     this.#control ??= {
@@ -52,7 +53,7 @@ export class SqliteInlineExecutor implements SqliteExecutor {
     const { begin, commit, rollback } = this.#control;
     begin.run();
     try {
-      for (const [statement, params] of ops) this.#prepared[statement]!.run(...params);
+      forEachOp(ops.values, (statement, params) => this.#prepared[statement]!.run(...params));
       commit.run();
     } catch (err) {
       if (this.raw.inTransaction) rollback.run();

@@ -1,4 +1,5 @@
-import type { SqliteExecutor, SqliteOp, SqliteStatementCatalog } from './sqlite-batch-writer.ts';
+import type { SqliteExecutor, SqliteStatementCatalog } from './sqlite-batch-writer.ts';
+import { SqliteOps } from './sqlite-ops.ts';
 import type { WorkflowOp } from './store.ts';
 import type { WorkflowBatchWriter } from './workflow-repository.ts';
 import { EVENT_COLUMNS, RUN_COLUMNS, toEventRow, toRunRow, toRunUpdateRow } from './workflow-rows.ts';
@@ -21,24 +22,30 @@ export class SqliteWorkflowWriter implements WorkflowBatchWriter {
   }
 
   write(ops: readonly WorkflowOp[]): Promise<void> {
-    const out: SqliteOp[] = [];
+    const out = new SqliteOps();
     for (const op of ops) {
       if (op.kind === 'event') {
         const row = toEventRow(op.event) as Record<string, unknown>;
-        out.push([this.#insertEvent, EVENT_COLUMNS.map((c) => row[c] ?? null)]);
+        out.add(
+          this.#insertEvent,
+          EVENT_COLUMNS.map((c) => row[c] ?? null),
+        );
       } else if (op.kind === 'insert') {
         const row = toRunRow(op.run) as Record<string, unknown>;
-        out.push([this.#insertRun, RUN_COLUMNS.map((c) => row[c] ?? null)]);
+        out.add(
+          this.#insertRun,
+          RUN_COLUMNS.map((c) => row[c] ?? null),
+        );
       } else {
         const row = toRunUpdateRow(op.update) as Record<string, unknown>;
         const columns = Object.keys(row).sort();
-        out.push([
-          this.catalog.update('workflow_runs', columns),
-          [...columns.map((c) => row[c] ?? null), op.id],
+        out.add(this.catalog.update('workflow_runs', columns), [
+          ...columns.map((c) => row[c] ?? null),
+          op.id,
         ]);
       }
     }
-    if (out.length === 0) return Promise.resolve();
+    if (out.count === 0) return Promise.resolve();
     return this.executor.run(this.catalog.sql, out);
   }
 }

@@ -46,11 +46,16 @@ if (workerData.role === 'checkpointer') {
     }
     try {
       for (const sql of msg.sql) prepared.push(db.prepare(sql));
-      /** @type {[number, unknown[]][]} */
+      // Flat: statement index, parameter count, the parameters, then the next run (sqlite-ops.ts).
+      /** @type {unknown[]} */
       const ops = msg.ops;
       begin.run();
       try {
-        for (const [statement, params] of ops) prepared[statement].run(params);
+        for (let i = 0; i < ops.length;) {
+          const n = ops[i + 1];
+          prepared[ops[i]].run(ops.slice(i + 2, i + 2 + n));
+          i += 2 + n;
+        }
         commit.run();
       } catch (err) {
         if (db.inTransaction) rollback.run();

@@ -111,10 +111,10 @@ export function taskToRow(t: TaskRecord): NewTaskRow {
   };
 }
 
-/** A task's column values in {@link TASK_COLUMNS} order, as the SQLite hot path binds them. */
-export function taskValues(t: TaskRecord): unknown[] {
-  // Built directly (not through taskToRow) because this runs for every task on the hot path.
-  return [
+/** Pushes a task's column values in {@link TASK_COLUMNS} order, as the SQLite hot path binds them. */
+export function pushTaskValues(out: unknown[], t: TaskRecord): void {
+  // Written directly (not through taskToRow) because this runs for every task on the hot path.
+  out.push(
     t.id,
     t.pattern,
     t.target,
@@ -135,7 +135,7 @@ export function taskValues(t: TaskRecord): unknown[] {
     t.startedAt,
     t.finishedAt,
     t.executionMs,
-  ];
+  );
 }
 
 /** A row read back as a task record. */
@@ -217,8 +217,8 @@ export function rowShape(row: UpdateRow): number {
  * An update's values in {@link updateColumns} order for its shape, then its id: what the SQLite
  * hot path binds to `UPDATE tasks SET … WHERE id = ?`.
  */
-export function updateValues(u: TaskUpdate, shape: number): unknown[] {
-  const values: unknown[] = [u.status, u.attempts, u.updatedAt];
+export function pushUpdateValues(values: unknown[], u: TaskUpdate, shape: number): void {
+  values.push(u.status, u.attempts, u.updatedAt);
   if ((shape & 1) !== 0) values.push(u.agent);
   if ((shape & 2) !== 0) values.push(jsonOrNull(u.result));
   if ((shape & 4) !== 0) values.push(jsonOrNull(u.error));
@@ -226,7 +226,13 @@ export function updateValues(u: TaskUpdate, shape: number): unknown[] {
   if ((shape & 16) !== 0) values.push(u.finishedAt);
   if ((shape & 32) !== 0) values.push(u.executionMs);
   values.push(u.id);
-  return values;
+}
+
+/** How many values {@link pushUpdateValues} pushes for `shape`. */
+export function updateValueCount(shape: number): number {
+  let n = 4; // status, attempts, updated_at, id
+  for (let bits = shape; bits !== 0; bits >>= 1) n += bits & 1;
+  return n;
 }
 
 /** The columns set by updates of the given shape, required ones first. */

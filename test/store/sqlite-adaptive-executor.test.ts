@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SqliteAdaptiveExecutor } from '../../src/store/sqlite-adaptive-executor.ts';
-import type { SqliteExecutor, SqliteOp } from '../../src/store/sqlite-batch-writer.ts';
+import type { SqliteExecutor } from '../../src/store/sqlite-batch-writer.ts';
+import { SqliteOps, forEachOp } from '../../src/store/sqlite-ops.ts';
 
 /** An executor that records batches and completes them only when told to. */
 class Held implements SqliteExecutor {
   readonly batches: number[] = [];
   readonly #release: (() => void)[] = [];
-  run(_catalog: readonly string[], ops: readonly SqliteOp[]): Promise<void> {
-    this.batches.push(ops.length);
+  run(_catalog: readonly string[], ops: SqliteOps): Promise<void> {
+    this.batches.push(ops.count);
     return new Promise((resolve) => this.#release.push(resolve));
   }
   releaseAll(): void {
@@ -18,7 +19,11 @@ class Held implements SqliteExecutor {
   }
 }
 
-const ops = (n: number): SqliteOp[] => Array.from({ length: n }, () => [0, []]);
+const ops = (n: number): SqliteOps => {
+  const batch = new SqliteOps();
+  for (let i = 0; i < n; i++) batch.add(0, []);
+  return batch;
+};
 const settle = () => new Promise((r) => setImmediate(r));
 
 describe('SqliteAdaptiveExecutor', () => {
@@ -53,5 +58,22 @@ describe('SqliteAdaptiveExecutor', () => {
     expect(thread.batches).toEqual([500, 3]);
     inline.releaseAll();
     await Promise.all([c, d]);
+  });
+});
+
+describe('SqliteOps', () => {
+  it('reads back every run with its own parameters, in order', () => {
+    const batch = new SqliteOps();
+    batch.add(2, ['a', 1, null]);
+    batch.begin(0, 2).push('b', 2);
+    batch.add(1, []);
+    const seen: [number, unknown[]][] = [];
+    forEachOp(batch.values, (statement, params) => seen.push([statement, params]));
+    expect(seen).toEqual([
+      [2, ['a', 1, null]],
+      [0, ['b', 2]],
+      [1, []],
+    ]);
+    expect(batch.count).toBe(3);
   });
 });

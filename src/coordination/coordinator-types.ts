@@ -23,6 +23,12 @@ export interface CoordinatorOptions {
   /** The durable consumer's name (the document's `NATS_DURABLE`). */
   readonly durable?: string;
   readonly stream?: string;
+  /**
+   * Append each decision's audit entry to the store (default true). A backtest turns it off: its
+   * result carries every decision already, and hundreds of thousands of entries would only fill
+   * memory; late signals, rejections and delivery failures are still audited.
+   */
+  readonly auditDecisions?: boolean;
 }
 
 /** What the coordinator is built on. */

@@ -269,7 +269,7 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     if (TRADES.has(decision.action)) sinks.unshift(decision.route.subject);
     const results = await Promise.allSettled([
       ...sinks.map((s) => deliver(s, s === S.auditTrail ? entry : decision)),
-      this.#audit('decision', corrId, entry),
+      ...(this.#o.auditDecisions === false ? [] : [this.#audit('decision', corrId, entry)]),
     ]);
     for (const r of results) if (r.status === 'rejected') this.#stats.deliveryFailures++; // the audit store failed
   }

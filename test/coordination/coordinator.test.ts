@@ -43,6 +43,16 @@ describe('SignalCoordinator fan-in', () => {
     expect(h.coordinator.stats().pendingDeadlines).toBe(0);
   });
 
+  it('with auditDecisions off publishes the decision but appends no decision entry', async () => {
+    h = await harness({ options: { auditDecisions: false } });
+    await h.coordinator.ingest(signal('c1b', 'momentum', momentum(0.9)));
+    expect(await h.coordinator.ingest(signal('c1b', 'risk', risk('low')))).toBe('decided');
+    expect(h.decisions()).toHaveLength(1);
+    expect(await h.store.audit.list({ kind: 'decision', corrId: 'c1b' })).toEqual([]);
+    await h.coordinator.ingest(signal('c1b', 'risk', risk('low'))); // late signals are still audited
+    expect((await h.store.audit.list({ corrId: 'c1b' })).map((a) => a.kind)).toEqual(['late_signal']);
+  });
+
   it('at the deadline with one required agent missing makes a partial decision naming it', async () => {
     h = await harness({
       policy: createWeightedPolicy(),

@@ -1,7 +1,7 @@
 /**
  * Wraps an agent's analysis in the coordinator's enriched-signal shape, for `signals.enriched.<agent>`.
  */
-import { parseEnriched, type EnrichedSignal, type NormalizedSignal } from '../../coordination/index.ts';
+import { checkEnriched, type EnrichedSignal, type NormalizedSignal } from '../../coordination/index.ts';
 import { ValidationError } from '../../core/index.ts';
 
 /**
@@ -18,7 +18,7 @@ export function toEnrichedSignal(
   sourceSignal: NormalizedSignal,
   enrichedAt: Date | number | string,
 ): EnrichedSignal {
-  return parseEnriched({
+  return checkEnriched({
     corr_id: sourceSignal.corr_id,
     agent_name: agentName,
     agent_version: agentVersion,

@@ -17,6 +17,16 @@ import { metricsRoute } from './routes/metrics.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { orchestrateRoute } from './routes/orchestrate.ts';
 import { statusRoute } from './routes/status.ts';
+import { decisionsRoute } from './routes/decisions.ts';
+import { eventsRoute } from './routes/events.ts';
+import { signalsRoute } from './routes/signals.ts';
+import { systemRoutes } from './routes/system.ts';
+import { installAuth } from './auth-hook.ts';
+import { resolveApiKeys } from './auth.ts';
+import { CallbackDelivery } from './callbacks.ts';
+import { LiveEventHub } from './event-hub.ts';
+import { bindHost, logListening } from './listen.ts';
+import { annotateRouteSecurity, openApiSecurity } from './openapi-security.ts';
 import type { ConclaveServer } from './server-types.ts';
 import { CONCLAVE_VERSION } from './version.ts';
 
@@ -33,14 +43,28 @@ const MAX_PARAM_LENGTH = 256;
 export interface BuildAppOptions {
   /** Log through Conclave's logger (errors and lifecycle; no per-request lines). Default false. */
   logger?: boolean;
+  /**
+   * Called once after POST /shutdown has answered 202, to close the server and Conclave
+   * gracefully. Without it the route is not served.
+   */
+  onShutdown?: () => void | Promise<void>;
+  /** Where `key_env`, `CONCLAVE_API_KEYS` are read from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Milliseconds between GET /events heartbeat comments. Default 15 000. */
+  sseHeartbeatMs?: number;
 }
 
 /**
- * Builds the REST API over a Conclave: zod-validated routes, an OpenAPI document at
- * GET /docs/json, and one JSON error shape. The instance is not listening; call `listen` (or use
- * `inject` in tests).
+ * Builds the REST API over a Conclave: zod-validated routes, API-key authentication with roles
+ * and per-key rate limits, an OpenAPI document at GET /docs/json, live events, signed task
+ * callbacks, and one JSON error shape. The instance is not listening; call `listenApi` (or use
+ * `inject` in tests). Throws `CONFIG_INVALID` for a bad key setup, or a non-loopback
+ * `server.host` without keys.
  */
 export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): ConclaveServer {
+  const server = conclave.config.server;
+  const keys = resolveApiKeys(server, options.env ?? process.env);
+  bindHost(server.host, keys.length);
   // Typed as Fastify's base logger so the instance keeps the ConclaveServer type.
   const baseLogger: FastifyBaseLogger = conclave.logger;
   const app = Fastify({
@@ -55,14 +79,39 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  app.decorate('apiKeyCount', keys.length);
+  installAuth(app, { keys, openEndpoints: server.open_endpoints, clock: conclave.clock });
+  const hub = new LiveEventHub(conclave);
+  const callbacks = new CallbackDelivery(
+    {
+      ...(server.callback_secret === undefined ? {} : { secret: server.callback_secret }),
+      timeoutMs: server.callback_timeout_seconds * 1000,
+      maxAttempts: server.callback_max_attempts,
+      baseDelayMs: server.callback_retry_delay_seconds * 1000,
+    },
+    { dispatcher: conclave.dispatcher, clock: conclave.clock, logger: conclave.logger },
+  );
+  callbacks.start();
+  app.addHook('onListen', (done) => {
+    logListening(app, conclave);
+    done();
+  });
+  app.addHook('onClose', async () => {
+    hub.close();
+    await callbacks.close();
+  });
+  const openEndpoints = new Set(server.open_endpoints);
+  app.addHook('onRoute', (route) => annotateRouteSecurity(route, openEndpoints, keys.length > 0));
   void app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'Conclave',
-        description: 'Multi-agent orchestration for algorithmic trading: task routing, status, dead letters.',
+        description:
+          'Multi-agent orchestration for algorithmic trading: task routing, signals, decisions, workflows, live events, dead letters.',
         version: CONCLAVE_VERSION,
       },
+      ...openApiSecurity(keys.length > 0),
     },
     transform: jsonSchemaTransform,
   });
@@ -76,6 +125,10 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
     workflowRoutes(instance, conclave);
     agentsRoute(instance, conclave);
     dlqRoutes(instance, conclave);
+    signalsRoute(instance, conclave);
+    decisionsRoute(instance, conclave);
+    eventsRoute(instance, { hub, heartbeatMs: options.sseHeartbeatMs ?? 15_000 });
+    systemRoutes(instance, conclave, options.onShutdown);
     docsRoute(instance);
     done();
   });

@@ -6,3 +6,7 @@ export type { ErrorBody } from './api-schemas.ts';
 export { readHealth } from './routes/health.ts';
 export type { HealthReport } from './routes/health.ts';
 export { CONCLAVE_VERSION } from './version.ts';
+export { listenApi, bindHost, isLoopbackHost } from './listen.ts';
+export type { ListenApiOptions } from './listen.ts';
+export { signCallback, SIGNATURE_HEADER, CallbackDelivery } from './callbacks.ts';
+export type { Role } from './auth.ts';

@@ -79,7 +79,9 @@ function allowedKeys(request: FastifyRequest, part: RequestPart, path: readonly 
 }
 
 function shapeOf(schema: unknown): Record<string, unknown> | undefined {
-  if (typeof schema !== 'object' || schema === null || !('shape' in schema)) return undefined;
+  if (typeof schema !== 'object' || schema === null) return undefined;
+  // An optional or nullable body wraps the object schema: look inside.
+  if (!('shape' in schema)) return 'unwrap' in schema ? shapeOf(unwrapped(schema)) : undefined;
   const shape = schema.shape;
   return typeof shape === 'object' && shape !== null ? (shape as Record<string, unknown>) : undefined;
 }
@@ -87,4 +89,9 @@ function shapeOf(schema: unknown): Record<string, unknown> | undefined {
 function preview(value: unknown): string {
   const s = JSON.stringify(value) ?? String(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function unwrapped(schema: object): unknown {
+  const unwrap = (schema as { unwrap?: unknown }).unwrap;
+  return typeof unwrap === 'function' ? (unwrap as () => unknown).call(schema) : undefined;
 }

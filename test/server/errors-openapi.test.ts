@@ -95,6 +95,12 @@ describe('GET /docs/json', () => {
         'post /aggregate',
         'post /dlq/{id}/replay',
         'post /orchestrate',
+        'get /decisions',
+        'get /events',
+        'get /status',
+        'post /agents/{name}/disable',
+        'post /agents/{name}/enable',
+        'post /signals',
       ].sort(),
     );
   });

@@ -23,6 +23,11 @@ describe('GET /health', () => {
       agents_total: 4,
       active_tasks: 1,
       queue_size: 1,
+      dependencies: [
+        { name: 'bus', driver: 'memory', status: 'up' },
+        { name: 'state', driver: 'memory', status: 'up' },
+        { name: 'store', driver: expect.any(String) as string, status: 'up' },
+      ],
     });
     expect(CONCLAVE_VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -55,6 +60,32 @@ describe('GET /health', () => {
     const res = await getJson(t.app, '/health');
     expect(res.status).toBe(503);
     expect(res.body['status']).toBe('unhealthy');
+    const store = (res.body['dependencies'] as { name: string; status: string; reason?: string }[]).find(
+      (d) => d.name === 'store',
+    );
+    expect(store).toMatchObject({ status: 'down', reason: expect.any(String) as string });
+  });
+
+  it('is unhealthy with 503 naming the bus when the bus is down', async () => {
+    t = await makeTestServer();
+    vi.spyOn(t.conclave, 'dependencies').mockResolvedValue({
+      ok: false,
+      dependencies: [
+        { name: 'bus', driver: 'nats', status: 'down', reason: 'NATS unreachable at nats://127.0.0.1:4222' },
+        { name: 'state', driver: 'memory', status: 'up' },
+        { name: 'store', driver: 'sqlite', status: 'up' },
+      ],
+    });
+    const res = await getJson(t.app, '/health');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({
+      status: 'unhealthy',
+      dependencies: [
+        { name: 'bus', status: 'down', reason: 'NATS unreachable at nats://127.0.0.1:4222' },
+        {},
+        {},
+      ],
+    });
   });
 });
 

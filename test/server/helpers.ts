@@ -3,7 +3,7 @@ import { createConclave, type Conclave } from '../../src/conclave.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { ConclaveError } from '../../src/core/errors.ts';
-import { buildApp, type ConclaveServer } from '../../src/server/index.ts';
+import { buildApp, type BuildAppOptions, type ConclaveServer } from '../../src/server/index.ts';
 import { openSqliteStore } from '../../src/store/index.ts';
 
 /** A Conclave on an in-memory store and a manual clock, its API app, and two agents. */
@@ -35,6 +35,8 @@ export async function makeTestServer(
   options: {
     config?: Record<string, unknown>;
     agents?: { name: string; capabilities: string[]; handler: InprocHandler; maxConnections?: number }[];
+    /** Options for buildApp; `env` defaults to an empty environment. */
+    app?: BuildAppOptions;
   } = {},
 ): Promise<TestServer> {
   const clock = new ManualClock(Date.UTC(2025, 10, 3, 10, 30));
@@ -73,7 +75,7 @@ export async function makeTestServer(
   });
   for (const agent of options.agents ?? []) conclave.registerInprocAgent(agent);
   await conclave.start();
-  const app = buildApp(conclave);
+  const app = buildApp(conclave, { env: {}, ...options.app });
   await app.ready();
   return {
     conclave,
@@ -103,4 +105,23 @@ export async function getJson(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await app.inject({ method: 'GET', url });
   return { status: res.statusCode, body: res.json() };
+}
+
+/** Keys of each role for auth tests (16+ characters, as config requires). */
+export const KEYS = {
+  read: 'read-key-0123456789',
+  operate: 'operate-key-0123456789',
+  admin: 'admin-key-0123456789',
+} as const;
+
+/** The `server.api_keys` config holding {@link KEYS}. */
+export const API_KEYS_CONFIG = [
+  { name: 'viewer', role: 'read', key: KEYS.read },
+  { name: 'trader', role: 'operate', key: KEYS.operate },
+  { name: 'ops', role: 'admin', key: KEYS.admin },
+];
+
+/** Headers sending `key` as a bearer token. */
+export function bearer(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
 }

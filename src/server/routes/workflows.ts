@@ -30,7 +30,8 @@ export function workflowRoutes(app: ConclaveServer, conclave: Conclave): void {
         params: z.strictObject({ type: z.string().min(1).max(64) }),
         body: z
           .strictObject({ parameters: jsonObjectSchema.optional(), requester: requesterSchema })
-          .optional(),
+          .nullish()
+          .describe('optional; a POST without a body is accepted'),
         response: {
           202: z.object({ workflow_id: z.string(), command_type: z.string(), status: z.literal('accepted') }),
           ...errorResponses(400, 404, 503),
@@ -85,7 +86,7 @@ export function workflowRoutes(app: ConclaveServer, conclave: Conclave): void {
         summary: 'Cancel a workflow run (its running steps get an abort signal)',
         tags: ['workflows'],
         params: z.strictObject({ id: idSchema }),
-        body: z.strictObject({ reason: z.string().min(1).max(500).optional() }).optional(),
+        body: z.strictObject({ reason: z.string().min(1).max(500).optional() }).nullish(),
         response: {
           200: z.object({ workflow_id: z.string(), cancelled: z.boolean() }),
           ...errorResponses(400),

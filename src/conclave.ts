@@ -1,6 +1,12 @@
-import { AgentRegistry, HttpTransport, InprocTransport, type AgentRegistration } from './agents/index.ts';
+import {
+  AgentRegistry,
+  HttpTransport,
+  InprocTransport,
+  RemoteAgentDirectory,
+  type AgentRegistration,
+} from './agents/index.ts';
 import type { InprocHandler } from './agents/index.ts';
-import { MemoryBus, type Bus } from './bus/index.ts';
+import type { Bus } from './bus/index.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { ConclaveConfig } from './core/config.ts';
 import { systemRandom, type Random } from './core/random.ts';
@@ -19,7 +25,20 @@ import { SignalCoordinator, compileCoordination } from './coordination/index.ts'
 import { dispatcherDeliveryQueue, registerDeliveryAgent } from './wiring/delivery-agent.ts';
 import { WorkflowStageRunner } from './wiring/stage-workflow.ts';
 import { CONCLAVE_VERSION } from './core/version.ts';
-import { CountingState, MemoryState, type SharedState } from './state/index.ts';
+import { CountingState, type SharedState } from './state/index.ts';
+import {
+  busStreams,
+  openBus,
+  openState,
+  storeStatus,
+  type DependencyReport,
+  type DependencyStatus,
+  type OpenedBus,
+  type OpenedState,
+} from './wiring/distributed.ts';
+import { guardIntake } from './wiring/intake-guard.ts';
+
+export type { DependencyReport, DependencyStatus } from './wiring/distributed.ts';
 import {
   type CommandInterface,
   compileCommandOptions,
@@ -79,6 +98,14 @@ export interface Conclave {
   readonly logger: Logger;
   /** Agents by state, queue sizes, active workflows and halts (the AMC document's get_system_status). */
   getSystemStatus(): SystemStatus;
+  /**
+   * Each dependency's health (bus, shared state, store) and whether the process is fit to take work.
+   * @remarks `GET /health` answers 503 with these reasons when `ok` is false (the bus is down, or
+   * shared state is down with `fallback: refuse`); a `degraded` state still serves, on its fallback.
+   */
+  dependencies(): Promise<DependencyReport>;
+  /** Remote agents announced over NATS (undefined on the in-process bus). */
+  readonly remoteAgents: RemoteAgentDirectory | undefined;
   /** Registers an in-process agent (connection limit defaults to the configured one). */
   registerInprocAgent(registration: Omit<AgentRegistration, 'transport'> & { handler: InprocHandler }): void;
   /**
@@ -108,7 +135,17 @@ export async function createConclave(
       postgresUrl: config.store.postgres_url,
       postgresPoolMax: config.store.postgres_pool_max,
     }));
-  const bus = overrides.bus ?? new MemoryBus({ clock });
+  const logger = overrides.logger ?? createLogger(config.log.level);
+  const metrics = new ConclaveMetrics();
+  let openedBus: OpenedBus;
+  try {
+    openedBus = await openBus(config, clock, logger, metrics, overrides.bus);
+  } catch (err) {
+    if (overrides.store === undefined) await store.close();
+    throw err;
+  }
+  const bus = openedBus.bus;
+  const openedState: OpenedState = await openState(config, clock, logger, metrics, overrides.state);
   const registry = new AgentRegistry({
     clock,
     heartbeatIntervalMs: config.agents.heartbeat_interval_seconds * 1000,
@@ -130,6 +167,20 @@ export async function createConclave(
       heartbeat: 'auto',
     });
   }
+  const remoteAgents =
+    config.bus.driver === 'nats' && overrides.bus === undefined
+      ? new RemoteAgentDirectory({
+          bus,
+          registry,
+          maxConnections,
+          onIgnored: (reason, subject) => logger.warn({ subject }, `agent announcement ignored: ${reason}`),
+          onRegistered: (a) =>
+            logger.info(
+              { agent: a.name, capabilities: a.capabilities, instance: a.instance },
+              'remote agent registered',
+            ),
+        })
+      : undefined;
   const dispatcher = new Dispatcher(compileDispatcherOptions(config.dispatcher), {
     store,
     registry,
@@ -137,6 +188,7 @@ export async function createConclave(
     clock,
     random,
   });
+  const intake = guardIntake(dispatcher, openedBus);
   const deadLetters = new DeadLetterQueue(store.tasks, dispatcher, clock);
   const workflows = new WorkflowEngine(compileWorkflowEngineOptions(config.workflows), {
     dispatcher,
@@ -161,13 +213,16 @@ export async function createConclave(
     options: compileCommandOptions(config.commands),
   };
   const commands = registerCommands(commandDeps);
-  const metrics = new ConclaveMetrics();
-  const state = new CountingState(overrides.state ?? new MemoryState({ clock }), (op) =>
-    metrics.stateOperations.labels(op).inc(),
-  );
+  const state = new CountingState(openedState.state, (op) => metrics.stateOperations.labels(op).inc());
   const coordination = compileCoordination(config.coordination, CONCLAVE_VERSION);
   registerDeliveryAgent(registry, bus);
-  const coordinator = new SignalCoordinator(coordination.options, {
+  const streams = busStreams(config.bus.nats.streams);
+  const signalStream = streams.get('signals');
+  const coordinatorOptions =
+    config.bus.driver === 'nats' && signalStream !== undefined
+      ? { ...coordination.options, stream: signalStream.name }
+      : coordination.options;
+  const coordinator = new SignalCoordinator(coordinatorOptions, {
     bus,
     state,
     store,
@@ -179,7 +234,6 @@ export async function createConclave(
       ? {}
       : { stages: new WorkflowStageRunner(workflows, coordination.policy, coordination.stages) }),
   });
-  const logger = overrides.logger ?? createLogger(config.log.level);
   const unbind = [
     metrics.observe(dispatcher, registry),
     metrics.observeCoordinator(coordinator),
@@ -194,7 +248,7 @@ export async function createConclave(
     bus,
     registry,
     routing,
-    dispatcher,
+    dispatcher: intake,
     deadLetters,
     workflows,
     commands,
@@ -202,6 +256,15 @@ export async function createConclave(
     coordinator,
     metrics,
     logger,
+    remoteAgents,
+    dependencies: async () => {
+      const dependencies: DependencyStatus[] = [
+        openedBus.status(),
+        openedState.status(),
+        await storeStatus(store, overrides.store === undefined ? config.store.driver : 'custom'),
+      ];
+      return { ok: dependencies.every((d) => d.status !== 'down'), dependencies };
+    },
     getSystemStatus: () => {
       const agents = registry.statusCounts();
       const tasks = dispatcher.stats();
@@ -229,12 +292,20 @@ export async function createConclave(
     },
     start: async () => {
       registry.start();
+      remoteAgents?.start();
+      await openedState.probe();
+      // Streams carry limits from config; only the distributed bus keeps streams (in memory they would grow).
+      if (config.bus.driver === 'nats') for (const stream of streams.values()) await bus.ensureStream(stream);
       // A halt lives in memory: an emergency stop recorded as active halts again before any
       // recovered order could be dispatched.
       await reinstateEmergencyStop(commandDeps);
       const recoveredTasks = await dispatcher.recover();
       const recoveredWorkflows = await workflows.recover();
-      if (config.coordination.enabled) await coordinator.start();
+      if (config.coordination.enabled) {
+        await coordinator.start();
+        // The coordinator declares its stream without limits; put the configured ones back.
+        if (config.bus.driver === 'nats' && signalStream !== undefined) await bus.ensureStream(signalStream);
+      }
       return { recoveredTasks, recoveredWorkflows };
     },
     close: async (graceMs = 10_000) => {
@@ -245,6 +316,7 @@ export async function createConclave(
       await workflows.close();
       await dispatcher.close(graceMs);
       unbind.forEach((off) => off());
+      await remoteAgents?.close();
       await registry.close();
       await bus.close();
       await state.close();

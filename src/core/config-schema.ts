@@ -141,22 +141,185 @@ const storeSchema = z
   })
   .prefault({});
 
-const busSchema = z
+const subjectList = z
+  .array(
+    z.string().regex(/^[a-zA-Z0-9_*>-]+(\.[a-zA-Z0-9_*>-]+)*$/, 'a NATS subject, e.g. signals.enriched.>'),
+  )
+  .min(1);
+
+/** One JetStream stream's settings; omitted keys take the stream's built-in defaults. */
+const streamSchema = z.strictObject({
+  /** The JetStream stream name. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'a stream name: letters, digits, _ -')
+    .optional(),
+  subjects: subjectList.optional(),
+  /** Oldest messages are dropped beyond this count; -1 for no limit. */
+  max_msgs: z.number().int().min(-1).optional(),
+  /** Messages older than this are dropped; 0 for no limit. */
+  max_age_seconds: z.number().min(0).optional(),
+  /** Window in which a repeated message id is dropped. */
+  duplicate_window_seconds: z.number().positive().optional(),
+});
+
+/** The streams Conclave ensures on start unless a config replaces their settings. */
+export const BUS_STREAM_NAMES = ['signals', 'decisions', 'execution', 'audit', 'tasks'] as const;
+
+const natsSchema = z
   .strictObject({
-    driver: z.enum(['memory']).default('memory'),
+    /** A list, or one string of comma-separated URLs (as `CONCLAVE_NATS_URL` gives it). */
+    servers: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((u) => u.trim()) : v),
+        z.array(z.string().regex(/^(nats|tls|wss?):\/\/./, 'a nats:// URL')).min(1),
+      )
+      .default(['nats://127.0.0.1:4222']),
+    name: z.string().min(1).default('conclave'),
+    publish_timeout_ms: z.number().int().positive().default(5000),
+    api_timeout_ms: z.number().int().positive().default(5000),
+    reconnect_wait_ms: z.number().int().positive().default(1000),
+    streams: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]*$/, 'a stream key: lower-case letters, digits, _'),
+        streamSchema,
+      )
+      .default({})
+      .superRefine((streams, ctx) => {
+        for (const [key, stream] of Object.entries(streams)) {
+          const builtIn = (BUS_STREAM_NAMES as readonly string[]).includes(key);
+          if (!builtIn && stream.subjects === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key, 'subjects'],
+              message: `stream '${key}' is not one of ${BUS_STREAM_NAMES.join(', ')}, so it needs subjects`,
+            });
+          }
+        }
+      }),
   })
   .prefault({});
+
+const busSchema = z
+  .strictObject({
+    driver: z.enum(['memory', 'nats']).default('memory'),
+    nats: natsSchema,
+  })
+  .prefault({});
+
+/** Shared coordination state: in memory (embedded) or Redis (distributed). */
+const stateSchema = z
+  .strictObject({
+    driver: z.enum(['memory', 'redis']).default('memory'),
+    redis: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\/./, 'a redis:// or rediss:// URL')
+          .default('redis://127.0.0.1:6379'),
+        key_prefix: z
+          .string()
+          .regex(/^[^{}]*$/, 'a prefix without { or }')
+          .default('conclave:'),
+        connect_timeout_ms: z.number().int().positive().default(2000),
+        command_timeout_ms: z.number().int().positive().default(2000),
+        /** What this process does while Redis is unreachable. */
+        fallback: z.enum(['memory', 'refuse']).default('memory'),
+        breaker_threshold: z.number().int().positive().default(3),
+        breaker_reset_seconds: seconds(10),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** The roles an API key can hold, least to most powerful: each includes the ones before it. */
+export const API_KEY_ROLES = ['read', 'operate', 'admin'] as const;
+
+const KEY_TEXT = 'must be at least 16 characters (letters, digits, _ - . ~ + / =)';
+
+/** One API key: the key itself (`key`) or the environment variable holding it (`key_env`). */
+export const apiKeySchema = z
+  .strictObject({
+    key: z
+      .string()
+      .regex(/^[A-Za-z0-9_\-.~+/=]{16,512}$/, KEY_TEXT)
+      .optional(),
+    key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
+    name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, '1–64 letters, digits, _ . @ -'),
+    role: z.enum(API_KEY_ROLES),
+    rate_limit_per_minute: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .refine((k) => (k.key === undefined) !== (k.key_env === undefined), {
+    message: 'an API key needs exactly one of key and key_env',
+  });
+
+/** An API key as configured. */
+export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
+
+/**
+ * Reads the compact environment form of API keys: `name:role:key[:rate_limit_per_minute]`,
+ * comma-separated (`ci:operate:0123456789abcdef,ops:admin:fedcba9876543210:120`).
+ * @remarks Environment values are single strings, so keys set there use this form; anything that
+ * does not split into 3 or 4 fields is left as written for the schema to refuse by name.
+ */
+export function parseApiKeyList(text: string): unknown[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [name, role, key, rate, ...rest] = entry.split(':');
+      if (key === undefined || rest.length > 0) return entry;
+      const rateNumber = rate === undefined ? undefined : Number(rate);
+      return { name, role, key, ...(rateNumber === undefined ? {} : { rate_limit_per_minute: rateNumber }) };
+    });
+}
 
 const serverSchema = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8000),
+    api_keys: z
+      .preprocess((v) => (typeof v === 'string' ? parseApiKeyList(v) : v), z.array(apiKeySchema))
+      .default([]),
+    open_endpoints: z
+      .array(z.string().regex(/^\/[A-Za-z0-9_./:-]*$/, 'a route path such as /health'))
+      .default(['/health', '/metrics']),
+    default_rate_limit_per_minute: z.number().int().min(1).max(1_000_000).default(600),
+    callback_secret: z.string().min(16, 'must be at least 16 characters').optional(),
+    callback_timeout_seconds: seconds(10),
+    callback_max_attempts: z.number().int().min(1).max(20).default(5),
+    callback_retry_delay_seconds: seconds(1),
   })
   .prefault({});
 
 const logSchema = z
   .strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .prefault({});
+
+/** The built-in trading agents and the live feed that replays real market data to them. */
+const tradingSchema = z
+  .strictObject({
+    /** Register the data, momentum, risk, correlation, cost and execution agents at start. */
+    builtin_agents: z.boolean().default(true),
+    live_feed: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        symbols: z.array(z.string().min(1)).min(1).default(['SPX', 'AAPL', 'AMZN', 'GOOG', 'IBM', 'MSFT']),
+        bars_per_second: z.number().positive().max(1000).default(2),
+        warmup_bars: z.number().int().min(0).default(60),
+      })
+      .prefault({}),
+    paper_broker: z
+      .strictObject({
+        initial_cash: z.number().min(0).default(100_000),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -168,11 +331,13 @@ export const configSchema = z.strictObject({
   server: serverSchema,
   store: storeSchema,
   bus: busSchema,
+  state: stateSchema,
   agents: agentsSchema,
   dispatcher: dispatcherSchema,
   workflows: workflowsSchema,
   coordination: coordinationSchema,
   commands: commandsSchema,
+  trading: tradingSchema,
   routing_rules: z.array(routingRuleSchema).default([]),
   profiles: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
 });

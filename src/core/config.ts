@@ -29,6 +29,11 @@ const ENV_ALIASES: Record<string, string> = {
   CONCLAVE_SQLITE_PATH: 'store.sqlite_path',
   CONCLAVE_POSTGRES_URL: 'store.postgres_url',
   CONCLAVE_BUS: 'bus.driver',
+  CONCLAVE_STATE: 'state.driver',
+  CONCLAVE_NATS_URL: 'bus.nats.servers',
+  CONCLAVE_REDIS_URL: 'state.redis.url',
+  CONCLAVE_API_KEYS: 'server.api_keys',
+  CONCLAVE_CALLBACK_SECRET: 'server.callback_secret',
 };
 const ENV_IGNORED = new Set(['CONCLAVE_CONFIG', 'CONCLAVE_PROFILE']);
 

@@ -19,6 +19,10 @@ export class ConclaveMetrics {
   readonly correlationTimeouts: Counter;
   readonly stateOperations: Counter<'operation'>;
   readonly decisionLatency: Histogram;
+  /** 1 while shared state runs on its fallback because Redis is unreachable. */
+  readonly stateDegraded: Gauge;
+  /** 1 while the bus is connected (always 1 for the in-process bus). */
+  readonly busConnected: Gauge;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
@@ -75,6 +79,16 @@ export class ConclaveMetrics {
       name: 'orchestrator_decision_latency_seconds',
       help: 'Time from the first signal of a correlation to its decision',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300],
+      registers,
+    });
+    this.stateDegraded = new Gauge({
+      name: 'conclave_state_degraded',
+      help: 'Shared state degraded: 1 while Redis is unreachable and the fallback is in use, else 0',
+      registers,
+    });
+    this.busConnected = new Gauge({
+      name: 'conclave_bus_connected',
+      help: 'Bus connection: 1 while connected, 0 while reconnecting or closed',
       registers,
     });
   }

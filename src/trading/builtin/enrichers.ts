@@ -19,8 +19,12 @@ import type { TradingDesk } from './desk.ts';
 
 /** The subject bar signals arrive on. */
 export const NORMALIZED_SUBJECT = 'signals.normalized';
-/** The agents enriching each bar signal, in publish order (the names the coordinator's policies read). */
-export const ENRICHING_AGENTS = ['momentum', 'risk', 'correlation'] as const;
+/**
+ * The agents enriching each bar signal, in publish order (the names the coordinator's policies read).
+ * @remarks Correlation goes first: the default `simple` profile decides as soon as momentum and
+ * risk are in, and a correlation signal published after them would only arrive late.
+ */
+export const ENRICHING_AGENTS = ['correlation', 'momentum', 'risk'] as const;
 
 interface InstrumentState {
   momentum: MomentumTracker;

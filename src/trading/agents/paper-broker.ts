@@ -36,6 +36,8 @@ export class PaperBroker {
   #peakEquity: number;
   #nextId = 1;
   readonly #orders = new Map<string, PaperOrder>();
+  /** Open orders by symbol, in submission order: a bar looks only at its own symbol's. */
+  readonly #open = new Map<string, PaperOrder[]>();
   readonly #books = new Map<string, Book>();
   readonly #marks = new Map<string, { price: number; timestampMs: number } | null>();
 
@@ -134,7 +136,7 @@ export class PaperBroker {
       if (problem !== null) throw new ValidationError('order.quantity', problem);
     }
     const id = `paper-${this.#nextId++}`;
-    this.#orders.set(id, {
+    const order: PaperOrder = {
       id,
       symbol: o.symbol,
       side: o.side,
@@ -143,7 +145,11 @@ export class PaperBroker {
       ...(o.limitPrice === undefined ? {} : { limitPrice: o.limitPrice }),
       placedAfterMs: mark?.timestampMs ?? null,
       status: 'open',
-    });
+    };
+    this.#orders.set(id, order);
+    const open = this.#open.get(o.symbol);
+    if (open === undefined) this.#open.set(o.symbol, [order]);
+    else open.push(order);
     return id;
   }
 
@@ -153,6 +159,12 @@ export class PaperBroker {
     if (order === undefined) throw new ConclaveError('NOT_FOUND', `no order '${orderId}'`);
     if (order.status !== 'open') throw new ConclaveError('CONFLICT', `order '${orderId}' is ${order.status}`);
     order.status = 'cancelled';
+    const open = this.#open.get(order.symbol);
+    if (open !== undefined)
+      this.#open.set(
+        order.symbol,
+        open.filter((x) => x !== order),
+      );
   }
 
   /**
@@ -169,8 +181,8 @@ export class PaperBroker {
       );
     }
     const report: BarReport = { fills: [], rejected: [] };
-    for (const order of this.#orders.values()) {
-      if (order.status !== 'open' || order.symbol !== symbol) continue;
+    const open = this.#open.get(symbol) ?? [];
+    for (const order of open) {
       if (order.placedAfterMs !== null && bar.timestamp <= order.placedAfterMs) continue;
       const price = this.#fillPrice(order, bar);
       if (price === null) continue;
@@ -185,6 +197,11 @@ export class PaperBroker {
       const fill = this.#apply(order, signed, price, bar.timestamp);
       report.fills.push(fill);
     }
+    if (open.length > 0)
+      this.#open.set(
+        symbol,
+        open.filter((o) => o.status === 'open'),
+      );
     this.#marks.set(symbol, { price: bar.close, timestampMs: bar.timestamp });
     this.#peakEquity = Math.max(this.#peakEquity, this.equityMoney());
     return report;
@@ -262,9 +279,7 @@ export class PaperBroker {
   /** Units the symbol's open sell orders would sell, as a negative number. */
   #pendingSellUnits(symbol: string): number {
     let units = 0;
-    for (const o of this.#orders.values()) {
-      if (o.status === 'open' && o.symbol === symbol && o.side === 'sell') units -= o.quantity;
-    }
+    for (const o of this.#open.get(symbol) ?? []) if (o.side === 'sell') units -= o.quantity;
     return units;
   }
 

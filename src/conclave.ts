@@ -20,6 +20,7 @@ import {
   logDispatch,
   type Logger,
 } from './telemetry/index.ts';
+import { startTracing } from './telemetry/tracing.ts';
 import { WorkflowEngine, compileWorkflowEngineOptions } from './workflow/index.ts';
 import { SignalCoordinator, compileCoordination } from './coordination/index.ts';
 import { dispatcherDeliveryQueue, registerDeliveryAgent } from './wiring/delivery-agent.ts';
@@ -188,7 +189,11 @@ export async function createConclave(
     clock,
     random,
   });
-  const intake = guardIntake(dispatcher, openedBus);
+  // The in-process bus never disconnects: the embedded shape skips the guard (and its proxy).
+  const intake =
+    config.bus.driver === 'memory' && overrides.bus === undefined
+      ? dispatcher
+      : guardIntake(dispatcher, openedBus);
   const deadLetters = new DeadLetterQueue(store.tasks, dispatcher, clock);
   const workflows = new WorkflowEngine(compileWorkflowEngineOptions(config.workflows), {
     dispatcher,
@@ -240,6 +245,8 @@ export async function createConclave(
     logDispatch(logger, dispatcher, registry),
     logCoordination(logger, coordinator),
   ];
+  // Last, so a failed construction above leaves no tracer provider behind.
+  const tracing = startTracing(config.telemetry.tracing);
   let closed = false;
   return {
     config,
@@ -321,6 +328,7 @@ export async function createConclave(
       await bus.close();
       await state.close();
       await store.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { BAR_INTERVALS, type BarInterval } from '../trading/index.ts';
 
 /** Flags shared by the commands that read configuration. */
 export interface ConfigFlags {
@@ -41,4 +42,26 @@ export function serverOverrides(flags: StartFlags): Record<string, unknown> | un
   if (flags.port !== undefined) server['port'] = flags.port;
   if (flags.host !== undefined) server['host'] = flags.host;
   return Object.keys(server).length > 0 ? { server } : undefined;
+}
+
+/** Parses `--timeout`: seconds, a number > 0. */
+export function parseSeconds(value: string): number {
+  const n = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('must be a number of seconds > 0.');
+  return n;
+}
+
+/** Parses `--limit`: a whole number from 1 to 1000. */
+export function parseCount(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(n >= 1 && n <= 1000)) throw new InvalidArgumentError('must be a whole number from 1 to 1000.');
+  return n;
+}
+
+/** Parses `--interval`: one of the bar intervals. */
+export function parseInterval(value: string): BarInterval {
+  const found = BAR_INTERVALS.find((i) => i === value.trim());
+  if (found === undefined) throw new InvalidArgumentError(`must be one of ${BAR_INTERVALS.join(', ')}.`);
+  return found;
 }

@@ -123,6 +123,9 @@ const ROUTE_ROLES: Readonly<Record<string, Role | ((request: FastifyRequest) => 
   'DELETE /dlq': 'admin',
   'DELETE /dlq/:id': 'admin',
   'POST /shutdown': 'admin',
+  'POST /strategies': 'operate',
+  'DELETE /strategies/:id': 'operate',
+  'POST /backtest': 'operate',
   'POST /agents/:name/enable': 'admin',
   'POST /agents/:name/disable': 'admin',
 };

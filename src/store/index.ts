@@ -12,7 +12,16 @@ export type {
   WorkflowRepository,
   SettingsRepository,
   AuditRepository,
+  StrategyRecord,
+  StrategyRepository,
+  BacktestRecord,
+  BacktestRepository,
+  BacktestStatus,
+  BacktestUpdate,
+  BacktestQuery,
+  PageQuery,
 } from './store.ts';
+export { BACKTEST_STATUSES } from './store.ts';
 export type { Database, TasksTable, DeadLettersTable } from './schema.ts';
 export { KyselyStore, MAX_PARAMETERS } from './kysely-store.ts';
 export type { KyselyStoreOptions, StoreDialect } from './kysely-store.ts';

@@ -7,13 +7,17 @@ import type { Database } from './schema.ts';
 import { guard } from './store-errors.ts';
 import type {
   AuditRepository,
+  BacktestRepository,
   SettingsRepository,
   Store,
+  StrategyRepository,
   TaskRepository,
   WorkflowRepository,
 } from './store.ts';
 import { KyselyAuditRepository, type AuditBatchWriter } from './audit-repository.ts';
+import { KyselyBacktestRepository } from './backtest-repository.ts';
 import { KyselySettingsRepository } from './settings-repository.ts';
+import { KyselyStrategyRepository } from './strategy-repository.ts';
 import { KyselyTaskRepository } from './task-repository.ts';
 import { KyselyWorkflowRepository, type WorkflowBatchWriter } from './workflow-repository.ts';
 
@@ -47,6 +51,8 @@ export class KyselyStore implements Store {
   readonly workflows: WorkflowRepository;
   readonly settings: SettingsRepository;
   readonly audit: AuditRepository;
+  readonly strategies: StrategyRepository;
+  readonly backtests: BacktestRepository;
   /** The underlying kysely instance, for other repositories of this store. */
   readonly db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -66,6 +72,8 @@ export class KyselyStore implements Store {
     this.workflows = new KyselyWorkflowRepository(db, options.workflowWriter);
     this.settings = new KyselySettingsRepository(db);
     this.audit = new KyselyAuditRepository(db, options.auditWriter);
+    this.strategies = new KyselyStrategyRepository(db);
+    this.backtests = new KyselyBacktestRepository(db);
   }
 
   async migrate(): Promise<void> {

@@ -6,6 +6,7 @@ import * as tasksAndDeadLetters from './migrations/0001-tasks-and-dead-letters.t
 import * as partialTaskIndexes from './migrations/0002-partial-task-indexes.ts';
 import * as workflowJournal from './migrations/0003-workflow-journal.ts';
 import * as settingsAndAudit from './migrations/0004-settings-and-audit.ts';
+import * as strategiesAndBacktests from './migrations/0005-strategies-and-backtests.ts';
 
 /**
  * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
@@ -16,6 +17,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002_partial_task_indexes': partialTaskIndexes,
   '0003_workflow_journal': workflowJournal,
   '0004_settings_and_audit': settingsAndAudit,
+  '0005_strategies_and_backtests': strategiesAndBacktests,
 };
 
 /** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */

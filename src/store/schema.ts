@@ -1,6 +1,7 @@
 import type { ColumnType } from 'kysely';
 import type { TaskStatus } from '../core/task.ts';
 import type { RunStatus, WorkflowEventType } from '../core/workflow-run.ts';
+import type { BacktestStatus } from './store.ts';
 
 /**
  * A BIGINT column (epoch-millisecond times, durations): BIGINT in PostgreSQL, INTEGER in SQLite.
@@ -69,6 +70,8 @@ export interface Database {
   workflow_events: WorkflowEventsTable;
   settings: SettingsTable;
   audit_entries: AuditEntriesTable;
+  strategies: StrategiesTable;
+  backtests: BacktestsTable;
 }
 
 /** Converts a BIGINT read (a string from node-postgres, a number from SQLite) to a number. */
@@ -130,4 +133,35 @@ export interface AuditEntriesTable {
   actor: string | null;
   /** JSON value. */
   data: string;
+}
+
+/** The `strategies` table (migration 0005). */
+export interface StrategiesTable {
+  id: string;
+  name: string;
+  template: string | null;
+  /** JSON object: the validated strategy. */
+  definition: string;
+  created_at: BigIntColumn;
+  updated_at: BigIntColumn;
+}
+
+/** The `backtests` table (migration 0005). */
+export interface BacktestsTable {
+  id: string;
+  strategy_id: string | null;
+  status: BacktestStatus;
+  /** JSON object: what the run was asked for. */
+  options: string;
+  /** JSON object, NULL until the run completes. */
+  summary: string | null;
+  /** JSON object (equity curve, trades), NULL until the run completes. */
+  artifacts: string | null;
+  /** JSON object, NULL until the run completes. */
+  manifest: string | null;
+  /** JSON `SerializedError`, NULL unless the run failed. */
+  error: string | null;
+  created_at: BigIntColumn;
+  started_at: NullableBigIntColumn;
+  finished_at: NullableBigIntColumn;
 }

@@ -1,3 +1,4 @@
+import type { SerializedError } from '../core/errors.ts';
 import type { AuditEntry, AuditQuery, SettingEntry, SettingRecord } from '../core/audit.ts';
 import type { DeadLetterRecord, TaskRecord, TaskStatus, TaskUpdate } from '../core/task.ts';
 import type { RunRecord, RunStatus, RunUpdate, WorkflowEvent } from '../core/workflow-run.ts';
@@ -74,6 +75,91 @@ export interface AuditRepository {
   list(query?: AuditQuery): Promise<AuditEntry[]>;
 }
 
+/** A stored trading strategy: its validated definition, as JSON, under its id. */
+export interface StrategyRecord {
+  id: string;
+  name: string;
+  /** The template it was made from, or null for a strategy written out in full. */
+  template: string | null;
+  /** The validated strategy (a JSON object). */
+  definition: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Paging for listings: newest first. */
+export interface PageQuery {
+  /** Default 100. */
+  limit?: number;
+  offset?: number;
+}
+
+/** Stored strategies. */
+export interface StrategyRepository {
+  /** Stores a new strategy; a taken id is `CONFLICT`. */
+  insert(record: StrategyRecord): Promise<void>;
+  get(id: string): Promise<StrategyRecord | undefined>;
+  /** Strategies, newest first (by creation time, then id). */
+  list(query?: PageQuery): Promise<StrategyRecord[]>;
+  /** Deletes a strategy; false when there was none. Its backtests are kept. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** Where a backtest is in its life. */
+export type BacktestStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+/** The states a backtest can be in, in life order. */
+export const BACKTEST_STATUSES: readonly BacktestStatus[] = ['queued', 'running', 'completed', 'failed'];
+
+/** A backtest run and, once it has ended, what it produced. */
+export interface BacktestRecord {
+  id: string;
+  /** The stored strategy it ran, or null for an inline strategy (kept in `options`). */
+  strategyId: string | null;
+  status: BacktestStatus;
+  /** What the run was asked for (a JSON object). */
+  options: Record<string, unknown>;
+  /** Metrics and counters (a JSON object) once completed. */
+  summary: Record<string, unknown> | null;
+  /** The reproducibility manifest (a JSON object) once completed. */
+  manifest: Record<string, unknown> | null;
+  error: SerializedError | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+/** A change to a backtest: its new status and whatever became known with it. */
+export interface BacktestUpdate {
+  status: BacktestStatus;
+  summary?: Record<string, unknown>;
+  manifest?: Record<string, unknown>;
+  /** The bulky outputs (equity curve, trades), read back only through `getArtifacts`. */
+  artifacts?: Record<string, unknown>;
+  error?: SerializedError;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/** Filter for listing backtests. */
+export interface BacktestQuery extends PageQuery {
+  strategyId?: string;
+  statuses?: readonly BacktestStatus[];
+}
+
+/** Backtest runs: status, summary, manifest, and their bulky outputs kept apart. */
+export interface BacktestRepository {
+  /** Records a new run; a taken id is `CONFLICT`. */
+  insert(record: BacktestRecord): Promise<void>;
+  /** Applies an update; `NOT_FOUND` for an unknown id. */
+  update(id: string, update: BacktestUpdate): Promise<void>;
+  get(id: string): Promise<BacktestRecord | undefined>;
+  /** The run's equity curve and trades (a JSON object), undefined until it has completed. */
+  getArtifacts(id: string): Promise<Record<string, unknown> | undefined>;
+  /** Matching runs, newest first. */
+  list(query?: BacktestQuery): Promise<BacktestRecord[]>;
+}
+
 /** The store: repositories plus lifecycle. */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
@@ -81,6 +167,8 @@ export interface Store {
   readonly workflows: WorkflowRepository;
   readonly settings: SettingsRepository;
   readonly audit: AuditRepository;
+  readonly strategies: StrategyRepository;
+  readonly backtests: BacktestRepository;
   /** Applies pending migrations (idempotent; called on start). */
   migrate(): Promise<void>;
   /** Cheap liveness probe. */

@@ -101,6 +101,12 @@ describe('GET /docs/json', () => {
         'post /agents/{name}/disable',
         'post /agents/{name}/enable',
         'post /signals',
+        'get /strategies',
+        'post /strategies',
+        'get /strategies/{id}',
+        'delete /strategies/{id}',
+        'post /backtest',
+        'get /backtest/{id}',
       ].sort(),
     );
   });

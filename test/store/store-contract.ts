@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
 import { deadLetterCases } from './dead-letter-cases.ts';
 import { makeFullTask } from './fixtures.ts';
+import { strategyBacktestCases } from './strategy-backtest-cases.ts';
 import { taskCases } from './task-cases.ts';
 
 /** Gives each case the store opened for it. */
@@ -50,5 +51,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
 
     taskCases(access);
     deadLetterCases(access);
+    strategyBacktestCases(access);
   });
 }

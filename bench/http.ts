@@ -1,0 +1,279 @@
+/**
+ * http: POST /orchestrate through the whole API (Fastify, zod validation, the error handler, the
+ * dispatcher with a no-op in-process agent, the task durably queued in a SQLite file before 202),
+ * loaded by autocannon in a separate process. Baseline in the same run: a bare Fastify endpoint
+ * validating the same body with the same zod schema and answering 202 with no work behind it.
+ * Also: resident memory after start, and the memory each queued task holds (100k tasks queued on
+ * an agent that never answers). Where the time goes:
+ * `node --cpu-prof --expose-gc --import tsx bench/run.ts http`.
+ *
+ * Arguments: `--connections N` (default 50), `--seconds N` (default 10), `--api-only` (load
+ * POST /orchestrate alone, for a CPU profile of that path).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createConclave, type Conclave } from '../src/conclave.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { buildApp } from '../src/server/index.ts';
+import { orchestrateBodySchema } from '../src/server/routes/orchestrate.ts';
+import { openSqliteStore } from '../src/store/index.ts';
+import { gc, printTable, round } from './support.ts';
+
+const QUEUED_TASKS = 100_000;
+const WARMUP_SECONDS = 3;
+const TARGETS = { reqPerS: 20_000, ratio: 0.6, p99Ms: 5, rssMb: 150, bytesPerQueuedTask: 1024 };
+const BODY = JSON.stringify({
+  pattern: 'noop',
+  payload: { symbol: 'AAPL', qty: 100, side: 'buy' },
+  priority: 3,
+});
+const run = promisify(execFile);
+const autocannonCli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+interface Load {
+  reqPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+function yes(met: boolean): string {
+  return met ? 'yes' : 'NO';
+}
+
+function arg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i < 0 ? undefined : Number(args[i + 1]);
+  return value === undefined || !Number.isFinite(value) || value <= 0 ? fallback : value;
+}
+
+/** autocannon in its own process, so the load generator does not share the server's event loop. */
+async function autocannon(url: string, connections: number, seconds: number): Promise<Load> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      autocannonCli,
+      '-j',
+      '-c',
+      String(connections),
+      '-d',
+      String(seconds),
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-b',
+      BODY,
+      url,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const r = JSON.parse(stdout) as {
+    requests: { average: number };
+    latency: { p50: number; p99: number };
+    non2xx: number;
+    errors: number;
+  };
+  return {
+    reqPerS: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+async function measure(url: string, connections: number, seconds: number): Promise<Load> {
+  await autocannon(url, connections, WARMUP_SECONDS);
+  return autocannon(url, connections, seconds);
+}
+
+async function openConclave(dir: string): Promise<Conclave> {
+  const config = loadConfig({
+    path: '/dev/null',
+    env: {},
+    overrides: {
+      log: { level: 'silent' },
+      trading: { builtin_agents: false, live_feed: { enabled: false } },
+      dispatcher: {
+        max_queue_size: 1_000_000,
+        rate_limiting: { default_rate_per_minute: 1e12, burst_size: 1_000_000 },
+      },
+      routing_rules: [
+        { pattern: 'noop', capability: 'noop.run', timeout: 30 },
+        { pattern: 'hold', capability: 'hold.run', timeout: 3600, max_retries: 0 },
+      ],
+    },
+  });
+  const store = await openSqliteStore({ path: join(dir, 'conclave.db') });
+  const conclave = await createConclave(config, { store });
+  conclave.registerInprocAgent({
+    name: 'noop',
+    capabilities: ['noop.run'],
+    maxConnections: 10_000,
+    handler: () => ({}),
+  });
+  conclave.registerInprocAgent({
+    name: 'holder',
+    capabilities: ['hold.run'],
+    maxConnections: 1,
+    handler: (_req, signal) =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason as Error)),
+      ),
+  });
+  await conclave.start();
+  return conclave;
+}
+
+/** The baseline: the same body schema through the same type provider, answering a fixed 202. */
+async function bareServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.post('/orchestrate', { schema: { body: orchestrateBodySchema } }, (request, reply) =>
+    reply.code(202).send({ task_id: 'task_0', status: 'queued', pattern: request.body.pattern }),
+  );
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url: `${address}/orchestrate`, close: () => app.close() };
+}
+
+/** Heap and RSS held per task while {@link QUEUED_TASKS} wait for an agent that never answers. */
+async function queuedMemory(conclave: Conclave): Promise<{ heapBytes: number; rssBytes: number }> {
+  await conclave.dispatcher.flush();
+  await gc();
+  const before = process.memoryUsage();
+  const submits: Promise<unknown>[] = [];
+  for (let i = 0; i < QUEUED_TASKS; i++) {
+    submits.push(conclave.dispatcher.submit({ pattern: 'hold', payload: { symbol: 'AAPL', qty: 100, i } }));
+  }
+  await Promise.all(submits);
+  await conclave.dispatcher.flush();
+  await gc();
+  const after = process.memoryUsage();
+  const queued = conclave.dispatcher.stats().queued;
+  if (queued < QUEUED_TASKS - 1) throw new Error(`expected ${QUEUED_TASKS} queued tasks, found ${queued}`);
+  return {
+    heapBytes: (after.heapUsed - before.heapUsed) / queued,
+    rssBytes: (after.rss - before.rss) / queued,
+  };
+}
+
+/** Runs the benchmark; see the file comment for the arguments. */
+export async function main(args: string[]): Promise<void> {
+  const connections = arg(args, 'connections', 50);
+  const seconds = arg(args, 'seconds', 10);
+  const dir = mkdtempSync(join(tmpdir(), 'conclave-bench-http-'));
+  try {
+    const conclave = await openConclave(dir);
+    const app = buildApp(conclave, { env: {} });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    await gc();
+    const rssAfterStartMb = process.memoryUsage().rss / 1_048_576;
+
+    const api = await measure(`${address}/orchestrate`, connections, seconds);
+    if (args.includes('--api-only')) {
+      await app.close();
+      await conclave.close(0);
+      console.log(
+        JSON.stringify({ bench: 'http', api_only: true, req_per_s: round(api.reqPerS), p99_ms: api.p99Ms }),
+      );
+      return;
+    }
+    const bare = await bareServer();
+    const baseline = await measure(bare.url, connections, seconds);
+    await bare.close();
+    const perTask = await queuedMemory(conclave);
+    await app.close();
+    await conclave.close(0);
+
+    const ratio = api.reqPerS / baseline.reqPerS;
+    printTable(
+      `http: POST /orchestrate, ${connections} connections, ${seconds} s (after ${WARMUP_SECONDS} s warm-up)`,
+      [
+        {
+          endpoint: 'conclave POST /orchestrate',
+          'req/s': round(api.reqPerS),
+          'p50 ms': api.p50Ms,
+          'p99 ms': api.p99Ms,
+          non2xx: api.non2xx,
+          errors: api.errors,
+        },
+        {
+          endpoint: 'bare Fastify + zod',
+          'req/s': round(baseline.reqPerS),
+          'p50 ms': baseline.p50Ms,
+          'p99 ms': baseline.p99Ms,
+          non2xx: baseline.non2xx,
+          errors: baseline.errors,
+        },
+      ],
+    );
+    const rows = [
+      {
+        figure: 'req/s',
+        value: round(api.reqPerS),
+        target: `>= ${TARGETS.reqPerS}`,
+        met: yes(api.reqPerS >= TARGETS.reqPerS),
+      },
+      {
+        figure: 'ratio vs bare',
+        value: round(ratio, 2),
+        target: `>= ${TARGETS.ratio}`,
+        met: yes(ratio >= TARGETS.ratio),
+      },
+      {
+        figure: 'p99 ms',
+        value: api.p99Ms,
+        target: `<= ${TARGETS.p99Ms}`,
+        met: yes(api.p99Ms <= TARGETS.p99Ms),
+      },
+      {
+        figure: 'RSS after start MB',
+        value: round(rssAfterStartMb, 1),
+        target: `<= ${TARGETS.rssMb}`,
+        met: yes(rssAfterStartMb <= TARGETS.rssMb),
+      },
+      {
+        figure: 'heap bytes/queued task',
+        value: round(perTask.heapBytes),
+        target: `<= ${TARGETS.bytesPerQueuedTask}`,
+        met: yes(perTask.heapBytes <= TARGETS.bytesPerQueuedTask),
+      },
+      {
+        figure: 'RSS bytes/queued task',
+        value: round(perTask.rssBytes),
+        target: `<= ${TARGETS.bytesPerQueuedTask}`,
+        met: yes(perTask.rssBytes <= TARGETS.bytesPerQueuedTask),
+      },
+    ];
+    printTable('http: targets', rows);
+    console.log(
+      JSON.stringify({
+        bench: 'http',
+        connections,
+        seconds,
+        req_per_s: round(api.reqPerS),
+        p50_ms: api.p50Ms,
+        p99_ms: api.p99Ms,
+        non2xx: api.non2xx,
+        bare_req_per_s: round(baseline.reqPerS),
+        bare_p99_ms: baseline.p99Ms,
+        ratio_vs_bare: round(ratio, 3),
+        rss_after_start_mb: round(rssAfterStartMb, 1),
+        heap_bytes_per_queued_task: round(perTask.heapBytes),
+        rss_bytes_per_queued_task: round(perTask.rssBytes),
+        targets_met: rows.every((r) => r.met === 'yes'),
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

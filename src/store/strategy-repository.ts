@@ -1,0 +1,90 @@
+import type { Kysely, Selectable } from 'kysely';
+import { ConclaveError, ValidationError } from '../core/errors.ts';
+import { toNumber, type Database, type StrategiesTable } from './schema.ts';
+import { guard, isUniqueViolation, storeError } from './store-errors.ts';
+import type { PageQuery, StrategyRecord, StrategyRepository } from './store.ts';
+
+const DEFAULT_LIMIT = 100;
+
+/** Checks a page query's limit and offset, naming the bad one. */
+export function pageOf(query: PageQuery): { limit: number; offset: number } {
+  const limit = query.limit ?? DEFAULT_LIMIT;
+  const offset = query.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ValidationError('limit', `must be a positive integer, got ${String(limit)}`);
+  }
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new ValidationError('offset', `must be a non-negative integer, got ${String(offset)}`);
+  }
+  return { limit, offset };
+}
+
+/** The `strategies` table through kysely (created by migration 0005). */
+export class KyselyStrategyRepository implements StrategyRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(record: StrategyRecord): Promise<void> {
+    if (record.id === '') throw new ValidationError('id', 'must be a non-empty string');
+    try {
+      await this.db
+        .insertInto('strategies')
+        .values({
+          id: record.id,
+          name: record.name,
+          template: record.template,
+          definition: JSON.stringify(record.definition),
+          created_at: record.createdAt,
+          updated_at: record.updatedAt,
+        })
+        .execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new ConclaveError('CONFLICT', `strategy '${record.id}' already exists`, {
+          cause: err,
+          details: { strategy_id: record.id },
+        });
+      }
+      throw storeError('strategies.insert', err);
+    }
+  }
+
+  get(id: string): Promise<StrategyRecord | undefined> {
+    return guard('strategies.get', async () => {
+      const row = await this.db.selectFrom('strategies').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : fromRow(row);
+    });
+  }
+
+  async list(query: PageQuery = {}): Promise<StrategyRecord[]> {
+    const { limit, offset } = pageOf(query);
+    return await guard('strategies.list', async () => {
+      const rows = await this.db
+        .selectFrom('strategies')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      return rows.map(fromRow);
+    });
+  }
+
+  delete(id: string): Promise<boolean> {
+    return guard('strategies.delete', async () => {
+      const result = await this.db.deleteFrom('strategies').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+}
+
+function fromRow(row: Selectable<StrategiesTable>): StrategyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    template: row.template,
+    definition: JSON.parse(row.definition) as Record<string, unknown>,
+    createdAt: toNumber(row.created_at),
+    updatedAt: toNumber(row.updated_at),
+  };
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { isConclaveError } from '../../src/core/errors.ts';
+import type { BacktestRecord, StrategyRecord } from '../../src/store/store.ts';
+import { uid } from './fixtures.ts';
+import type { StoreAccess } from './store-contract.ts';
+
+/** A stored strategy with non-trivial JSON; `overrides` win. */
+export function makeStrategy(overrides: Partial<StrategyRecord> = {}): StrategyRecord {
+  return {
+    id: uid('strat'),
+    name: 'Momentum — S&P 500 📈',
+    template: 'momentum',
+    definition: {
+      symbols: ['SPX'],
+      parameters: { position_size: 0.2, nested: { ok: true, list: [1, null] } },
+    },
+    createdAt: 4_102_444_800_000,
+    updatedAt: 8_640_000_000_000_000,
+    ...overrides,
+  };
+}
+
+/** A queued backtest; `overrides` win. */
+export function makeBacktest(overrides: Partial<BacktestRecord> = {}): BacktestRecord {
+  return {
+    id: uid('bt'),
+    strategyId: null,
+    status: 'queued',
+    options: { from: '2008-01-01', to: '2008-12-31', initial_cash: 100_000, policy: 'rule_based' },
+    summary: null,
+    manifest: null,
+    error: null,
+    createdAt: 1_700_000_000_000,
+    startedAt: null,
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+/** Strategy and backtest cases of the store contract. */
+export function strategyBacktestCases(store: StoreAccess): void {
+  const strategies = () => store().strategies;
+  const backtests = () => store().backtests;
+
+  describe('strategies', () => {
+    it('keeps every field, types included, and a null template', async () => {
+      const full = makeStrategy();
+      const bare = makeStrategy({ template: null, createdAt: 1, updatedAt: 2 });
+      await strategies().insert(full);
+      await strategies().insert(bare);
+      expect(await strategies().get(full.id)).toStrictEqual(full);
+      expect(await strategies().get(bare.id)).toStrictEqual(bare);
+      expect(await strategies().get('no-such-strategy')).toBeUndefined();
+    });
+
+    it('refuses a taken id with CONFLICT and keeps the first', async () => {
+      const first = makeStrategy();
+      await strategies().insert(first);
+      const err = await strategies()
+        .insert({ ...first, name: 'other' })
+        .catch((e: unknown) => e);
+      expect(isConclaveError(err, 'CONFLICT')).toBe(true);
+      expect((await strategies().get(first.id))?.name).toBe(first.name);
+    });
+
+    it('lists newest first with paging, and deletes once', async () => {
+      const made = [3, 1, 2].map((n) => makeStrategy({ id: `s${n}-${uid('x')}`, createdAt: n * 1000 }));
+      for (const s of made) await strategies().insert(s);
+      const ids = (await strategies().list()).map((s) => s.createdAt);
+      expect(ids).toEqual([3000, 2000, 1000]);
+      expect((await strategies().list({ limit: 1, offset: 1 })).map((s) => s.createdAt)).toEqual([2000]);
+      await expect(strategies().list({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(strategies().list({ offset: -1 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      const victim = made[0]!;
+      expect(await strategies().delete(victim.id)).toBe(true);
+      expect(await strategies().delete(victim.id)).toBe(false);
+      expect(await strategies().get(victim.id)).toBeUndefined();
+      expect(await strategies().list()).toHaveLength(2);
+    });
+  });
+
+  describe('backtests', () => {
+    it('goes queued → running → completed, keeping every field and the artifacts apart', async () => {
+      const bt = makeBacktest({ strategyId: 'strat-1' });
+      await backtests().insert(bt);
+      expect(await backtests().get(bt.id)).toStrictEqual(bt);
+      expect(await backtests().getArtifacts(bt.id)).toBeUndefined();
+      await backtests().update(bt.id, { status: 'running', startedAt: 1_700_000_000_500 });
+      expect(await backtests().get(bt.id)).toMatchObject({ status: 'running', startedAt: 1_700_000_000_500 });
+      const summary = { metrics: { sharpe: 0.42, maxDrawdown: 0.1, cagr: null }, stats: { bars: 252 } };
+      const manifest = {
+        format: 'conclave.backtest.manifest/1',
+        dataHash: 'ab'.repeat(32),
+        symbols: ['SPX'],
+      };
+      const artifacts = { equity: [{ timestampMs: 1, equityMoney: 100_000.5 }], trades: [] };
+      await backtests().update(bt.id, {
+        status: 'completed',
+        summary,
+        manifest,
+        artifacts,
+        finishedAt: Number.MAX_SAFE_INTEGER,
+      });
+      expect(await backtests().get(bt.id)).toStrictEqual({
+        ...bt,
+        status: 'completed',
+        summary,
+        manifest,
+        startedAt: 1_700_000_000_500,
+        finishedAt: Number.MAX_SAFE_INTEGER,
+      });
+      expect(await backtests().getArtifacts(bt.id)).toStrictEqual(artifacts);
+    });
+
+    it('records a failure with its error', async () => {
+      const bt = makeBacktest();
+      await backtests().insert(bt);
+      const error = { code: 'VALIDATION_FAILED' as const, message: 'bars: none — ⚠', retryable: false };
+      await backtests().update(bt.id, { status: 'failed', error, finishedAt: 5 });
+      const read = await backtests().get(bt.id);
+      expect(read?.error).toStrictEqual(error);
+      expect(read?.status).toBe('failed');
+      expect(read?.finishedAt).toBe(5);
+    });
+
+    it('refuses a taken id and an update of an unknown one', async () => {
+      const bt = makeBacktest();
+      await backtests().insert(bt);
+      const dup = await backtests()
+        .insert(bt)
+        .catch((e: unknown) => e);
+      expect(isConclaveError(dup, 'CONFLICT')).toBe(true);
+      const missing = await backtests()
+        .update('no-such-backtest', { status: 'running' })
+        .catch((e: unknown) => e);
+      expect(isConclaveError(missing, 'NOT_FOUND')).toBe(true);
+      expect(await backtests().get('no-such-backtest')).toBeUndefined();
+    });
+
+    it('lists newest first, by strategy and by status', async () => {
+      const a = makeBacktest({ strategyId: 'sa', createdAt: 1000 });
+      const b = makeBacktest({ strategyId: 'sb', createdAt: 3000, status: 'running', startedAt: 3001 });
+      const c = makeBacktest({ strategyId: 'sa', createdAt: 2000 });
+      for (const bt of [a, b, c]) await backtests().insert(bt);
+      expect((await backtests().list()).map((r) => r.id)).toEqual([b.id, c.id, a.id]);
+      expect((await backtests().list({ strategyId: 'sa' })).map((r) => r.id)).toEqual([c.id, a.id]);
+      expect((await backtests().list({ statuses: ['running'] })).map((r) => r.id)).toEqual([b.id]);
+      expect(await backtests().list({ statuses: [] })).toEqual([]);
+      expect((await backtests().list({ limit: 1, offset: 2 })).map((r) => r.id)).toEqual([a.id]);
+    });
+  });
+}

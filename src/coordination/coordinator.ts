@@ -22,6 +22,14 @@ import type {
   IngestResult,
 } from './coordinator-types.ts';
 import { COORDINATION_SUBJECTS as S, publishWithRetry, type RetryOptions } from './sinks.ts';
+import {
+  extractContext,
+  injectHeaders,
+  runInContext,
+  tracingEnabled,
+  withSpan,
+  type Span,
+} from '../telemetry/spans.ts';
 
 interface Pending {
   readonly timer: TimerHandle;
@@ -32,6 +40,9 @@ interface Pending {
 /** Resolved fan-in policies kept, by instrument and signal type, before the cache starts over. */
 const FAN_IN_CACHE_MAX = 10_000;
 const DEFAULT_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 50 };
+/** How long a process finishing a crashed decider's decision holds it, and when a waiting one retries. */
+const RECOVERY_LEASE_MS = 30_000;
+const RECOVERY_RETRY_MS = 1_000;
 const ACTOR = 'coordinator';
 const TRADES = new Set<Decision['action']>(['trade', 'trade_with_caution']);
 
@@ -42,6 +53,11 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** Ingests `raw` (a plain function, so the untraced delivery path allocates no closure). */
+function ingestInto(coordinator: SignalCoordinator, raw: unknown): Promise<IngestResult> {
+  return coordinator.ingest(raw);
 }
 
 /** The fan-in / fan-out coordinator; see the file comment. One instance per process. */
@@ -174,12 +190,54 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
 
   async #onDelivery(msg: DeliveredMessage): Promise<void> {
     try {
-      const result = await this.ingest(msg.data);
+      // A signal carrying `traceparent` is handled (and decided) in the trace it came from.
+      const result = await (tracingEnabled() && msg.headers[HEADER.traceparent] !== undefined
+        ? runInContext(extractContext(msg.headers), ingestInto, this, msg.data)
+        : this.ingest(msg.data));
       if (result === 'rejected') msg.term('invalid enriched signal');
+      else if (result === 'late' && msg.deliveryCount > 1 && !(await this.#finishDecided(msg.data)))
+        msg.nak(RECOVERY_RETRY_MS);
       else msg.ack();
     } catch {
       msg.nak(); // state or store trouble: let the bus redeliver
     }
+  }
+
+  /**
+   * A redelivered signal found its correlation decided: make sure that decision is out. False when
+   * another process is finishing it (try again later).
+   * @remarks The claim is recorded in the shared state before the decision is published and
+   * audited, so a decider killed in between leaves a claimed correlation with no outcome; its
+   * unacked signals come back after the ack wait. The decision is out once audited (the audit comes
+   * after the publish), so a redelivery that finds no audited decision decides again over the
+   * stored signals, under a lease so only one process does. The stream drops a second publish by
+   * its message id, `decision:<corr_id>`.
+   */
+  async #finishDecided(raw: unknown): Promise<boolean> {
+    const signal = checkEnriched(raw);
+    const corrId = signal.corr_id;
+    if (await this.#audited(corrId)) return true;
+    const key = `decide:${corrId}`;
+    const lease = await this.#d.state.acquireLock(key, RECOVERY_LEASE_MS);
+    if (lease === undefined) return false;
+    try {
+      if (await this.#audited(corrId)) return true;
+      const snapshot = await this.#d.state.getCorrelation(corrId);
+      if (snapshot?.status !== 'decided') {
+        await this.#audit('decision_unrecoverable', corrId, { status: snapshot?.status ?? 'unknown' });
+        return true;
+      }
+      const timedOut = snapshot.decidedReason === 'deadline';
+      await this.#decide(corrId, snapshot.signals, this.fanInFor(signal), snapshot.firstAt, timedOut, true);
+      return true;
+    } finally {
+      await this.#d.state.releaseLock(key, lease.token);
+    }
+  }
+
+  async #audited(corrId: string): Promise<boolean> {
+    if (this.#o.auditDecisions === false) return false;
+    return (await this.#d.store.audit.list({ kind: 'decision', corrId, limit: 1 })).length > 0;
   }
 
   #track(corrId: string, work: Promise<unknown>): void {
@@ -215,9 +273,15 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     fanIn: FanInPolicy,
     firstAtMs: number,
     timedOut: boolean,
+    recovering = false,
+    span?: Span,
   ): Promise<void> {
+    if (span === undefined && tracingEnabled()) {
+      return this.#decideInSpan(corrId, stored, fanIn, firstAtMs, timedOut, recovering);
+    }
     const started = this.#d.clock.now();
-    if (!(await this.#d.state.remember(`decision:${corrId}`, this.#o.idempotencyTtlMs))) return;
+    const first = await this.#d.state.remember(`decision:${corrId}`, this.#o.idempotencyTtlMs);
+    if (!first && !recovering) return;
     await this.#waitForToken();
     const signals = deepFreeze(stored as Record<string, EnrichedSignal>);
     const agents = Object.keys(signals);
@@ -255,8 +319,17 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       }),
     );
     const headers: Headers = { [HEADER.corrId]: corrId };
+    if (span !== undefined) {
+      span.setAttributes({
+        'conclave.action': decision.action,
+        'conclave.policy': decision.policy,
+        'conclave.partial': partial,
+        'conclave.latency_ms': decision.timings.latency_ms,
+      });
+      injectHeaders(headers); // every publish below continues the decision's trace
+    }
     const deliver = (subject: string, data: unknown) => this.#deliver(corrId, subject, data, headers);
-    await deliver(S.decision, decision);
+    await this.#publishDecision(corrId, decision, headers);
     this.#count(decision);
     this.emit('decision', decision.action, decision.timings.latency_ms, decision);
     const pattern = this.#d.stages !== undefined ? 'sequential' : partial ? 'fan_in_partial' : 'fan_in';
@@ -272,6 +345,39 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       ...(this.#o.auditDecisions === false ? [] : [this.#audit('decision', corrId, entry)]),
     ]);
     for (const r of results) if (r.status === 'rejected') this.#stats.deliveryFailures++; // the audit store failed
+  }
+
+  /**
+   * The decision itself, with the message id `decision:<corr_id>` so the stream keeps one per id
+   * however often it is published. Retried in place; if it still fails the decision fails before
+   * it is audited, so the signal is redelivered and {@link SignalCoordinator.#finishDecided}
+   * publishes it (a delivery queue would publish it without its id, or lose it with the process).
+   */
+  async #publishDecision(corrId: string, decision: Decision, headers: Headers): Promise<void> {
+    const retry = this.#o.retry ?? DEFAULT_RETRY;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#d.bus.publish(S.decision, decision, { headers, msgId: `decision:${corrId}` });
+        return;
+      } catch (error) {
+        if (attempt >= retry.attempts) throw error;
+        await sleep(this.#d.clock, retry.baseDelayMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  /** {@link SignalCoordinator.#decide} under a `decision` span (apart, so `#decide` allocates no closure). */
+  #decideInSpan(
+    corrId: string,
+    stored: Record<string, unknown>,
+    fanIn: FanInPolicy,
+    firstAtMs: number,
+    timedOut: boolean,
+    recovering: boolean,
+  ): Promise<void> {
+    return withSpan('decision', { 'conclave.corr_id': corrId }, (span) =>
+      this.#decide(corrId, stored, fanIn, firstAtMs, timedOut, recovering, span),
+    );
   }
 
   /**

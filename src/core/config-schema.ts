@@ -323,6 +323,21 @@ const tradingSchema = z
   })
   .prefault({});
 
+/** Traces (OpenTelemetry): off by default; when on, exported over OTLP/HTTP, to stdout or kept in memory. */
+const telemetrySchema = z
+  .strictObject({
+    tracing: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        exporter: z.enum(['otlp', 'console', 'memory']).default('otlp'),
+        endpoint: z.url().default('http://localhost:4318/v1/traces'),
+        service_name: z.string().min(1).default('conclave'),
+        sample_ratio: z.number().min(0).max(1).default(1),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /** The whole configuration, as validated. Every key is documented in conclave.example.yaml. */
 export const configSchema = z.strictObject({
   profile: z.string().default('default'),
@@ -338,6 +353,7 @@ export const configSchema = z.strictObject({
   coordination: coordinationSchema,
   commands: commandsSchema,
   trading: tradingSchema,
+  telemetry: telemetrySchema,
   routing_rules: z.array(routingRuleSchema).default([]),
   profiles: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
 });

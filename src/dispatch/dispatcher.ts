@@ -28,6 +28,8 @@ import { PriorityQueue } from './priority-queue.ts';
 import { TokenBucketLimiter } from './rate-limiter.ts';
 import type { Route, RoutingTable } from './routing.ts';
 import { checkPayloadSize, parseSubmitInput, type SubmitInput } from './submit-schema.ts';
+import { runInContext, tracingEnabled } from '../telemetry/spans.ts';
+import { TaskSpans } from '../telemetry/task-spans.ts';
 
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 
@@ -63,6 +65,8 @@ export class Dispatcher {
   #pumping = false;
   #closing = false;
   #idle: (() => void) | null = null;
+  /** Created when the first task is submitted with tracing on; null (no cost) otherwise. */
+  #spans: TaskSpans | null = null;
   readonly #counts = { submitted: 0, completed: 0, failed: 0, deadLettered: 0 };
 
   constructor(options: DispatcherOptions, deps: DispatcherDeps) {
@@ -344,6 +348,7 @@ export class Dispatcher {
         this.#journal.touch(live);
       }
     }
+    this.#spans?.close();
     await this.#journal.close();
   }
 
@@ -381,6 +386,7 @@ export class Dispatcher {
     live.state = 'committing';
     this.#live.set(id, live);
     this.#committing++;
+    if (tracingEnabled()) (this.#spans ??= new TaskSpans()).begin(rec);
     return live;
   }
 
@@ -401,6 +407,7 @@ export class Dispatcher {
 
   #reject(live: Live): void {
     this.#committing--;
+    this.#spans?.end(live.rec, 'rejected');
     this.#live.delete(live.rec.id);
   }
 
@@ -530,6 +537,7 @@ export class Dispatcher {
     live.context = context;
     live.deadline = now + rec.timeoutMs;
     this.#deadlines.add(live);
+    const traced = this.#spans?.attempt(rec, slot.name);
     const request: AgentRequest = {
       taskId: rec.id,
       pattern: rec.pattern,
@@ -539,13 +547,16 @@ export class Dispatcher {
       attempt: rec.attempts,
       idempotencyKey: rec.id,
       corrId: rec.corrId,
-      headers: rec.corrId === null ? NO_HEADERS : { 'conclave-corr-id': rec.corrId },
+      headers: traced?.headers ?? (rec.corrId === null ? NO_HEADERS : { 'conclave-corr-id': rec.corrId }),
       timeoutMs: rec.timeoutMs,
     };
     if (this.events.has('started')) this.events.emit('started', rec);
     let call: Promise<unknown>;
     try {
-      call = slot.info.transport.call(request, context);
+      call =
+        traced === undefined
+          ? slot.info.transport.call(request, context)
+          : runInContext(traced.context, callAgent, slot, request, context);
     } catch (err) {
       call = Promise.reject(toConclaveError(err, 'AGENT_ERROR'));
     }
@@ -571,6 +582,7 @@ export class Dispatcher {
     if (live.attemptSeq !== seq || live.state !== 'running') return;
     const slot = live.slot!;
     this.#deadlines.delete(live);
+    this.#spans?.settled(live.rec.id, err);
     live.context = null;
     live.slot = null;
     slot.inFlight--;
@@ -656,6 +668,7 @@ export class Dispatcher {
       else this.#counts.failed++;
       this.#journal.touch(live);
     }
+    this.#spans?.end(rec);
     if (this.events.has('finished')) this.events.emit('finished', rec);
   }
 
@@ -669,6 +682,11 @@ export class Dispatcher {
       if (live.waiters !== null) for (const w of live.waiters) w({ ...live.rec });
     }
   }
+}
+
+/** One agent call (a plain function, so the traced path captures nothing in `#startAttempt`). */
+function callAgent(slot: AgentSlot, request: AgentRequest, context: AttemptContext): Promise<unknown> {
+  return slot.info.transport.call(request, context);
 }
 
 function matches(selector: TaskSelector, task: { pattern: string; target: string }): boolean {

@@ -15,6 +15,9 @@ import { dlqRoutes } from './routes/dlq.ts';
 import { healthRoute } from './routes/health.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { strategyRoutes } from './routes/strategies.ts';
+import { backtestRoutes } from './routes/backtests.ts';
+import { BacktestRunner, type BacktestRunnerOptions } from './backtest-runner.ts';
 import { orchestrateRoute } from './routes/orchestrate.ts';
 import { statusRoute } from './routes/status.ts';
 import { decisionsRoute } from './routes/decisions.ts';
@@ -22,6 +25,7 @@ import { eventsRoute } from './routes/events.ts';
 import { signalsRoute } from './routes/signals.ts';
 import { systemRoutes } from './routes/system.ts';
 import { installAuth } from './auth-hook.ts';
+import { installTracing } from './tracing-hook.ts';
 import { resolveApiKeys } from './auth.ts';
 import { CallbackDelivery } from './callbacks.ts';
 import { LiveEventHub } from './event-hub.ts';
@@ -52,6 +56,8 @@ export interface BuildAppOptions {
   env?: Record<string, string | undefined>;
   /** Milliseconds between GET /events heartbeat comments. Default 15 000. */
   sseHeartbeatMs?: number;
+  /** How many backtests run at once and wait, and where their bars come from. */
+  backtests?: BacktestRunnerOptions;
 }
 
 /**
@@ -80,6 +86,7 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
   app.decorate('apiKeyCount', keys.length);
+  installTracing(app);
   installAuth(app, { keys, openEndpoints: server.open_endpoints, clock: conclave.clock });
   const hub = new LiveEventHub(conclave);
   const callbacks = new CallbackDelivery(
@@ -92,6 +99,7 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
     { dispatcher: conclave.dispatcher, clock: conclave.clock, logger: conclave.logger },
   );
   callbacks.start();
+  const backtests = new BacktestRunner(conclave.store, conclave.clock, options.backtests);
   app.addHook('onListen', (done) => {
     logListening(app, conclave);
     done();
@@ -99,6 +107,7 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
   app.addHook('onClose', async () => {
     hub.close();
     await callbacks.close();
+    await backtests.close();
   });
   const openEndpoints = new Set(server.open_endpoints);
   app.addHook('onRoute', (route) => annotateRouteSecurity(route, openEndpoints, keys.length > 0));
@@ -108,7 +117,7 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
       info: {
         title: 'Conclave',
         description:
-          'Multi-agent orchestration for algorithmic trading: task routing, signals, decisions, workflows, live events, dead letters.',
+          'Multi-agent orchestration for algorithmic trading: task routing, signals, decisions, workflows, strategies, backtests, live events, dead letters.',
         version: CONCLAVE_VERSION,
       },
       ...openApiSecurity(keys.length > 0),
@@ -129,6 +138,8 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
     decisionsRoute(instance, conclave);
     eventsRoute(instance, { hub, heartbeatMs: options.sseHeartbeatMs ?? 15_000 });
     systemRoutes(instance, conclave, options.onShutdown);
+    strategyRoutes(instance, conclave);
+    backtestRoutes(instance, conclave, backtests);
     docsRoute(instance);
     done();
   });

@@ -24,6 +24,7 @@ import { initialStepStates, type StepState } from './run-state.ts';
 import type { ExecutorDeps } from './step-executor.ts';
 import { statusFromHistory, statusOf, summarize } from './status.ts';
 import type { ValidatedWorkflow } from './validate.ts';
+import { activeContext, tracingEnabled, type Context } from '../telemetry/spans.ts';
 
 /** Options for {@link WorkflowEngine.start}. */
 export interface StartOptions {
@@ -50,7 +51,8 @@ export class WorkflowEngine {
   readonly #registry: WorkflowDefinitions;
   readonly #drivers = new Map<string, RunDriver>();
   readonly #throttles = new Map<string, ProgressThrottle>();
-  readonly #queue: { rec: RunRecord; wf: ValidatedWorkflow }[] = [];
+  /** `trace`: the starter's context, so a run started later still continues its starter's trace. */
+  readonly #queue: { rec: RunRecord; wf: ValidatedWorkflow; trace?: Context | undefined }[] = [];
   /** Waiters of runs still queued; handed to the run's driver when it starts. */
   readonly #queuedWaiters = new Map<string, ((rec: RunRecord) => void)[]>();
   /** Top-level runs holding a concurrency slot. */
@@ -138,7 +140,7 @@ export class WorkflowEngine {
     } finally {
       this.#admitting--;
     }
-    this.#queue.push({ rec, wf });
+    this.#queue.push({ rec, wf, trace: tracingEnabled() ? activeContext() : undefined });
     this.events.emit('state', rec.id, 'queued');
     this.#publishProgress(rec, initialSteps(wf));
     this.#pump();
@@ -274,7 +276,7 @@ export class WorkflowEngine {
     while (!this.#closing && this.#active.size < this.#o.maxConcurrentWorkflows) {
       const next = this.#queue.shift();
       if (next === undefined) return;
-      const d = new RunDriver(next.rec, next.wf, this.#host);
+      const d = new RunDriver(next.rec, next.wf, this.#host, [], next.trace);
       this.#drivers.set(next.rec.id, d);
       this.#active.add(next.rec.id);
       this.#handOverWaiters(d);

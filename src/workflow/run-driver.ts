@@ -10,6 +10,14 @@ import { WHOLE_STEP, applyEvent, contextOf, initialStepStates, unitOf, type Step
 import { executeAttempt, type ExecutorDeps } from './step-executor.ts';
 import { idempotencyKey } from './step-ids.ts';
 import type { ValidatedWorkflow } from './validate.ts';
+import {
+  activeContext,
+  endSpan,
+  startTraced,
+  tracingEnabled,
+  type Context,
+  type Traced,
+} from '../telemetry/spans.ts';
 
 /** What a driver needs from its engine. */
 export interface DriverHost {
@@ -41,13 +49,19 @@ export class RunDriver {
   readonly #launched = new Set<string>();
   #ended = false;
   #timer: TimerHandle | null = null;
+  /** Where the run's span goes (the starter's context), when tracing is on. */
+  readonly #traceParent: Context | undefined;
+  #trace: Traced | undefined;
 
+  /** `traceParent`: the context the run was started in, if not the active one (a queued run). */
   constructor(
     readonly rec: RunRecord,
     readonly wf: ValidatedWorkflow,
     private readonly host: DriverHost,
     history: readonly WorkflowEvent[] = [],
+    traceParent?: Context,
   ) {
+    this.#traceParent = tracingEnabled() ? (traceParent ?? activeContext()) : undefined;
     this.steps = initialStepStates(wf.order.map((s) => s.id));
     for (const e of history) applyEvent(this.steps, e);
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
@@ -61,6 +75,10 @@ export class RunDriver {
   /** Starts (or resumes) the run. */
   async start(): Promise<void> {
     const { clock } = this.host;
+    if (this.#traceParent !== undefined) {
+      const attributes = { 'conclave.workflow_id': this.rec.id, 'conclave.workflow': this.rec.name };
+      this.#trace ??= startTraced('workflow.run', attributes, this.#traceParent);
+    }
     if (this.rec.status === 'queued') {
       const now = clock.now();
       const timeoutMs = this.wf.definition.timeoutMs ?? this.host.options.workflowTimeoutMs;
@@ -101,6 +119,7 @@ export class RunDriver {
     this.#ended = true;
     this.#clearTimer();
     this.#abort.abort(new ConclaveError('SHUTTING_DOWN', 'the workflow engine is closing'));
+    this.#endTrace('suspended');
     this.host.ended(this);
   }
 
@@ -224,6 +243,7 @@ export class RunDriver {
             timeoutMs,
             signal,
             resumed,
+            trace: this.#trace?.context,
           },
           this.host.executor,
         );
@@ -279,6 +299,7 @@ export class RunDriver {
       return this.#lost(err);
     }
     Object.assign(this.rec, update);
+    this.#endTrace(status, status === 'completed' || status === 'stopped' ? undefined : out.error);
     this.#abort.abort(out.error ?? new ConclaveError('CANCELLED', `workflow ${status}`));
     this.host.changed(this, true);
     this.host.ended(this);
@@ -290,7 +311,14 @@ export class RunDriver {
     this.#ended = true;
     this.#clearTimer();
     this.#abort.abort(new ConclaveError('SHUTTING_DOWN', 'workflow journal unavailable'));
+    this.#endTrace('lost', err);
     this.host.failed(this, err);
+  }
+
+  #endTrace(status: string, error?: unknown): void {
+    if (this.#trace === undefined) return;
+    endSpan(this.#trace.span, error, { 'conclave.status': status });
+    this.#trace = undefined;
   }
 
   /** Journals an event, then applies it (unless the run ended meanwhile: then nothing more is acted on). */

@@ -6,6 +6,7 @@ import type { BuiltinFn, WorkflowEngineDeps } from './engine-types.ts';
 import type { StepContext, StepDefinition } from './model.ts';
 import { resolveValue } from './references.ts';
 import { childRunIdFor, taskIdFor } from './step-ids.ts';
+import { withSpan, type Context } from '../telemetry/spans.ts';
 
 /** The longest per-attempt timeout the dispatcher accepts. */
 const MAX_TASK_TIMEOUT_MS = 86_400_000;
@@ -27,6 +28,8 @@ export interface Attempt {
    * Only then is the dispatcher asked first (a store read); a fresh attempt's id is new.
    */
   resumed: boolean;
+  /** The run's trace context, when tracing is on: the attempt gets a `workflow.step` span under it. */
+  trace?: Context | undefined;
 }
 
 /** What attempts run against. */
@@ -49,7 +52,20 @@ export interface ExecutorDeps {
  * signal; the attempt then rejects at once with `TIMEOUT` or the run's reason, whatever the work
  * does later (a task is cancelled in the dispatcher, a builtin sees its signal).
  */
-export async function executeAttempt(a: Attempt, deps: ExecutorDeps): Promise<unknown> {
+export function executeAttempt(a: Attempt, deps: ExecutorDeps): Promise<unknown> {
+  if (a.trace === undefined) return attemptUnderTimeout(a, deps);
+  const attributes = {
+    'conclave.workflow_id': a.runId,
+    'conclave.step_id': a.step.id,
+    'conclave.step_kind': a.step.kind,
+    'conclave.attempt': a.attempt,
+    ...(a.index === null ? {} : { 'conclave.item_index': a.index }),
+  };
+  // The span is active while the step runs, so a task step's dispatch span is its child.
+  return withSpan('workflow.step', attributes, () => attemptUnderTimeout(a, deps), a.trace);
+}
+
+async function attemptUnderTimeout(a: Attempt, deps: ExecutorDeps): Promise<unknown> {
   const controller = new AbortController();
   const onRunAbort = (): void => controller.abort(a.signal.reason);
   if (a.signal.aborted) throw toConclaveError(a.signal.reason, 'CANCELLED');

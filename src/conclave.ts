@@ -246,7 +246,7 @@ export async function createConclave(
     logCoordination(logger, coordinator),
   ];
   // Last, so a failed construction above leaves no tracer provider behind.
-  const tracing = startTracing(config.telemetry.tracing);
+  const tracing = await startTracing(config.telemetry.tracing);
   let closed = false;
   return {
     config,

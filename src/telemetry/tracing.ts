@@ -2,22 +2,11 @@
  * OpenTelemetry tracing: one provider per process, started from config, off by default.
  * @remarks The OpenTelemetry API is process-global (one tracer provider, one context manager, one
  * propagator), so tracing is too. Two Conclaves in one process share the provider the first one
- * started; it shuts down when the last of them closes.
+ * started; it shuts down when the last of them closes. The SDK and its exporters (~17 MB resident)
+ * are loaded only when tracing is enabled (tracing-sdk.ts).
  */
 import { context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  InMemorySpanExporter,
-  NodeTracerProvider,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
-  type ReadableSpan,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
+import type { InMemorySpanExporter, NodeTracerProvider, ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { setTracingEnabled } from './spans.ts';
 
 /** The `telemetry.tracing` config section, as validated. */
@@ -45,6 +34,7 @@ export interface TracingHandle {
   shutdown(): Promise<void>;
 }
 
+/** The provider in use, shared by every handle. */
 interface Active {
   provider: NodeTracerProvider;
   memory: InMemorySpanExporter | undefined;
@@ -66,9 +56,12 @@ const DISABLED: TracingHandle = {
  * W3C trace context propagation) with the configured exporter and sampler. Disabled, it returns
  * a handle that does nothing, and the API's no-op tracer stays in place.
  */
-export function startTracing(config: TracingConfig): TracingHandle {
+export async function startTracing(config: TracingConfig): Promise<TracingHandle> {
   if (!config.enabled) return DISABLED;
-  active ??= register(config);
+  if (active === undefined) {
+    const { registerProvider } = await import('./tracing-sdk.ts');
+    active ??= { ...registerProvider(config), users: 0 };
+  }
   const current = active;
   current.users++;
   let shut = false;
@@ -92,29 +85,4 @@ export function startTracing(config: TracingConfig): TracingHandle {
       }
     },
   };
-}
-
-function register(config: TracingConfig): Active {
-  let memory: InMemorySpanExporter | undefined;
-  let processor: SpanProcessor;
-  switch (config.exporter) {
-    case 'otlp':
-      processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: config.endpoint }));
-      break;
-    case 'console':
-      processor = new SimpleSpanProcessor(new ConsoleSpanExporter());
-      break;
-    case 'memory':
-      memory = new InMemorySpanExporter();
-      processor = new SimpleSpanProcessor(memory);
-      break;
-  }
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': config.service_name }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sample_ratio) }),
-    spanProcessors: [processor],
-  });
-  provider.register();
-  setTracingEnabled(true);
-  return { provider, memory, users: 0 };
 }

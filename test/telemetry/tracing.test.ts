@@ -55,7 +55,7 @@ function idOf(span: ReadableSpan): string {
 
 describe('tracing', () => {
   it('follows POST /orchestrate through dispatch to the agent call in one trace', async () => {
-    handle = startTracing(MEMORY);
+    handle = await startTracing(MEMORY);
     const seen: AgentRequest[] = [];
     const t = await makeTestServer({
       config: { telemetry: { tracing: { enabled: true, exporter: 'memory' } } },
@@ -98,7 +98,7 @@ describe('tracing', () => {
   });
 
   it('nests a task step’s dispatch span in the workflow step span, under the run span', async () => {
-    handle = startTracing(MEMORY);
+    handle = await startTracing(MEMORY);
     const h = await makeEngine();
     cleanups.push(() => h.close());
     const seen: AgentRequest[] = [];
@@ -132,7 +132,7 @@ describe('tracing', () => {
   });
 
   it('continues the trace of an enriched signal’s bus headers in a decision span carrying corr_id', async () => {
-    handle = startTracing(MEMORY);
+    handle = await startTracing(MEMORY);
     const h = await coordinatorHarness();
     cleanups.push(() => h.close());
     await h.coordinator.start();
@@ -170,7 +170,7 @@ describe('tracing', () => {
   });
 
   it('adds no spans and no headers when disabled', async () => {
-    const disabled = startTracing({ ...MEMORY, enabled: false });
+    const disabled = await startTracing({ ...MEMORY, enabled: false });
     expect(disabled.enabled).toBe(false);
     expect(tracingEnabled()).toBe(false);
     const h = await makeHarness();
@@ -214,7 +214,11 @@ describe('tracing', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
     const { port } = server.address() as AddressInfo;
-    handle = startTracing({ ...MEMORY, exporter: 'otlp', endpoint: `http://127.0.0.1:${port}/v1/traces` });
+    handle = await startTracing({
+      ...MEMORY,
+      exporter: 'otlp',
+      endpoint: `http://127.0.0.1:${port}/v1/traces`,
+    });
     const { span } = startTraced('exported', { 'conclave.corr_id': 'c-otlp' });
     span.end();
     await handle.forceFlush();

@@ -1,86 +1,30 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus } from '../../src/bus/index.ts';
 import type { NatsBusStatus } from '../../src/bus/index.ts';
+import { NATS_BINARY, PrivateNats } from '../support/nats-server.ts';
 import { pause, waitFor } from './nats-support.ts';
 
 /**
  * Restarts a nats-server of its own (never the shared one) to show what a publish does while the
  * connection is down. Optional: skipped when no nats-server binary is installed.
  */
-const BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) =>
-  existsSync(p),
-);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-describe.skipIf(BINARY === undefined)(
-  BINARY === undefined ? 'NatsBus reconnect (skipped: no nats-server binary)' : 'NatsBus reconnect',
+describe.skipIf(NATS_BINARY === undefined)(
+  NATS_BINARY === undefined ? 'NatsBus reconnect (skipped: no nats-server binary)' : 'NatsBus reconnect',
   () => {
-    let port = 0;
-    let storeDir = '';
-    let server: ChildProcess | undefined;
-
-    async function start(): Promise<void> {
-      server = spawn(BINARY as string, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
-        stdio: 'ignore',
-      });
-      const deadline = Date.now() + 5_000;
-      while (!(await accepts(port))) {
-        if (Date.now() > deadline) throw new Error(`nats-server did not start on port ${port}`);
-        await pause(25);
-      }
-    }
-
-    async function stop(): Promise<void> {
-      const child = server;
-      server = undefined;
-      if (child === undefined || child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    let nats: PrivateNats;
 
     beforeAll(async () => {
-      port = await freePort();
-      storeDir = mkdtempSync(join(tmpdir(), 'conclave-nats-'));
-      await start();
+      nats = await PrivateNats.start();
     });
 
     afterAll(async () => {
-      await stop();
-      rmSync(storeDir, { recursive: true, force: true });
+      await nats.dispose();
     });
 
     it('fails a publish made during an outage with BUS_ERROR after publishTimeoutMs, then lands one after reconnect', async () => {
       const states: NatsBusStatus['state'][] = [];
       const bus = await NatsBus.connect({
-        servers: `nats://127.0.0.1:${port}`,
+        servers: nats.url,
         publishTimeoutMs: 600,
         reconnectTimeWaitMs: 100,
         onStatusChange: (s) => states.push(s.state),
@@ -88,7 +32,7 @@ describe.skipIf(BINARY === undefined)(
       try {
         await bus.ensureStream({ name: 'OUTAGE', subjects: ['outage.>'] });
         await bus.publish('outage.before', 0);
-        await stop();
+        await nats.stop('SIGKILL');
         await waitFor(() => bus.status().state === 'reconnecting', 3_000, 'disconnect noticed');
 
         const started = Date.now();
@@ -102,7 +46,7 @@ describe.skipIf(BINARY === undefined)(
 
         const during = bus.publish('outage.during', 2);
         await pause(100);
-        await start();
+        await nats.start();
         await expect(during).resolves.toBeUndefined();
         expect(bus.status()).toMatchObject({ state: 'connected', reconnects: 1 });
         expect(states).toEqual(['reconnecting', 'connected']);

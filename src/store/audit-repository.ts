@@ -1,8 +1,9 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { AuditEntry, AuditQuery } from '../core/audit.ts';
-import { ConclaveError, ValidationError } from '../core/errors.ts';
+import type { ConclaveError } from '../core/errors.ts';
+import { ValidationError } from '../core/errors.ts';
 import { toNumber, type AuditEntriesTable, type Database } from './schema.ts';
-import { guard, isUniqueViolation, storeError } from './store-errors.ts';
+import { guard, insertError, isUniqueViolation } from './store-errors.ts';
 import type { AuditRepository } from './store.ts';
 
 const DEFAULT_LIMIT = 100;
@@ -137,8 +138,5 @@ function fromRow(row: Selectable<AuditEntriesTable>): AuditEntry {
 }
 
 function appendError(id: string, err: unknown): ConclaveError {
-  if (isUniqueViolation(err)) {
-    return new ConclaveError('CONFLICT', `audit entry '${id}' already exists`, { cause: err });
-  }
-  return storeError('audit.append', err);
+  return insertError('audit.append', `audit entry '${id}'`, err);
 }

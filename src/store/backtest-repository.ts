@@ -2,7 +2,7 @@ import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { SerializedError } from '../core/errors.ts';
 import { ConclaveError, ValidationError } from '../core/errors.ts';
 import { toNumber, toNumberOrNull, type BacktestsTable, type Database } from './schema.ts';
-import { guard, isUniqueViolation, storeError } from './store-errors.ts';
+import { guard, insertError } from './store-errors.ts';
 import { pageOf } from './strategy-repository.ts';
 import type { BacktestQuery, BacktestRecord, BacktestRepository, BacktestUpdate } from './store.ts';
 
@@ -30,13 +30,7 @@ export class KyselyBacktestRepository implements BacktestRepository {
         })
         .execute();
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw new ConclaveError('CONFLICT', `backtest '${record.id}' already exists`, {
-          cause: err,
-          details: { backtest_id: record.id },
-        });
-      }
-      throw storeError('backtests.insert', err);
+      throw insertError('backtests.insert', `backtest '${record.id}'`, err, { backtest_id: record.id });
     }
   }
 

@@ -30,6 +30,22 @@ export function storeError(operation: string, err: unknown): ConclaveError {
   });
 }
 
+/**
+ * The error for a failed insert of `what` (e.g. `strategy 'abc'`): `CONFLICT` naming it when the
+ * key is taken, else {@link storeError}.
+ */
+export function insertError(
+  operation: string,
+  what: string,
+  err: unknown,
+  details: Record<string, unknown> = {},
+): ConclaveError {
+  if (isUniqueViolation(err)) {
+    return new ConclaveError('CONFLICT', `${what} already exists`, { cause: err, details });
+  }
+  return storeError(operation, err);
+}
+
 /** Runs `fn`, rethrowing any driver failure as {@link storeError}. */
 export async function guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   try {

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import { ConclaveError, ValidationError } from '../core/errors.ts';
+import { ValidationError } from '../core/errors.ts';
 import { toNumber, type Database, type StrategiesTable } from './schema.ts';
-import { guard, isUniqueViolation, storeError } from './store-errors.ts';
+import { guard, insertError } from './store-errors.ts';
 import type { PageQuery, StrategyRecord, StrategyRepository } from './store.ts';
 
 const DEFAULT_LIMIT = 100;
@@ -38,13 +38,7 @@ export class KyselyStrategyRepository implements StrategyRepository {
         })
         .execute();
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw new ConclaveError('CONFLICT', `strategy '${record.id}' already exists`, {
-          cause: err,
-          details: { strategy_id: record.id },
-        });
-      }
-      throw storeError('strategies.insert', err);
+      throw insertError('strategies.insert', `strategy '${record.id}'`, err, { strategy_id: record.id });
     }
   }
 

@@ -15,7 +15,7 @@ import {
   vendorBar,
 } from './http-json.ts';
 import type { CompiledHttpOptions, HttpReply, HttpSourceOptions } from './http-json.ts';
-import { inRange, resolveBarRequest } from './source.ts';
+import { resolveBarRequest, seriesOf } from './source.ts';
 import type { BarRequest, BarSeries, MarketDataSource } from './source.ts';
 
 /** Options for {@link AlphaVantageSource}. */
@@ -88,12 +88,7 @@ export class AlphaVantageSource implements MarketDataSource {
     const series = this.#series(reply, [this.#apiKey]);
     const bars: Bar[] = Object.entries(series).map(([date, row]) => this.#bar(date, row));
     bars.sort((a, b) => a.timestamp - b.timestamp);
-    return {
-      symbol: req.symbol,
-      interval: req.interval,
-      source: this.name,
-      bars: bars.filter((b) => inRange(req, b.timestamp)),
-    };
+    return seriesOf(req, this.name, bars);
   }
 
   /** The `Time Series (Daily)` object of a successful reply, or the error the reply stands for. */

@@ -6,7 +6,7 @@ import { basename, extname, join } from 'node:path';
 import { ConclaveError, ValidationError } from '../../core/errors.ts';
 import type { BarInterval } from './bar.ts';
 import { parseBarsCsv } from './csv-bars.ts';
-import { inRange, resolveBarRequest } from './source.ts';
+import { resolveBarRequest, seriesOf } from './source.ts';
 import type { BarRequest, BarSeries, MarketDataSource } from './source.ts';
 
 /** Options for {@link CsvSource}. Give `directory`, `files`, or both (`files` wins on a clash). */
@@ -104,12 +104,7 @@ export class CsvSource implements MarketDataSource {
     const first = bars[0];
     const last = bars[bars.length - 1];
     if (first !== undefined && last !== undefined && first.timestamp > last.timestamp) bars.reverse();
-    return {
-      symbol: req.symbol,
-      interval: req.interval,
-      source: this.name,
-      bars: bars.filter((b) => inRange(req, b.timestamp)),
-    };
+    return seriesOf(req, this.name, bars);
   }
 
   /** The symbol's file: from the map, else `<symbol>.csv` in the directory, matched case-insensitively. */

@@ -14,7 +14,7 @@ import {
   vendorBar,
 } from './http-json.ts';
 import type { CompiledHttpOptions, HttpReply, HttpSourceOptions } from './http-json.ts';
-import { inRange, isDateInterval, resolveBarRequest, toTradingDate } from './source.ts';
+import { isDateInterval, resolveBarRequest, toTradingDate, seriesOf } from './source.ts';
 import type { BarRequest, BarSeries, MarketDataSource } from './source.ts';
 
 /** Options for {@link PolygonSource}. */
@@ -101,12 +101,7 @@ export class PolygonSource implements MarketDataSource {
       url = typeof body['next_url'] === 'string' ? this.#sameOrigin(body['next_url']) : undefined;
     }
     bars.sort((a, b) => a.timestamp - b.timestamp);
-    return {
-      symbol: req.symbol,
-      interval: req.interval,
-      source: this.name,
-      bars: bars.filter((b) => inRange(req, b.timestamp)),
-    };
+    return seriesOf(req, this.name, bars);
   }
 
   /** The body of a successful reply, or the error the reply stands for. */

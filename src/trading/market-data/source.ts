@@ -102,6 +102,21 @@ function toEpochMs(value: TimeInput, endOfDay: boolean): number {
   return endOfDay && ISO_DATE.test(value) ? ms + DAY_MS - 1 : ms;
 }
 
+/** The series a source answers with: `bars` (ascending) cut to the request's range. */
+export function seriesOf(
+  request: ResolvedBarRequest,
+  source: string,
+  bars: readonly Bar[],
+  symbol: string = request.symbol,
+): BarSeries {
+  return {
+    symbol,
+    interval: request.interval,
+    source,
+    bars: bars.filter((b) => inRange(request, b.timestamp)),
+  };
+}
+
 /** True when `timestamp` lies within the request's inclusive range. */
 export function inRange(request: ResolvedBarRequest, timestamp: number): boolean {
   return (

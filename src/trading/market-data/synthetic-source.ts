@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.ts';
 import type { BarInterval } from './bar.ts';
-import { inRange, resolveBarRequest } from './source.ts';
+import { resolveBarRequest, seriesOf } from './source.ts';
 import type { BarRequest, BarSeries, MarketDataSource } from './source.ts';
 import {
   DEFAULT_SYNTHETIC_MODEL,
@@ -113,12 +113,7 @@ export class SyntheticSource implements MarketDataSource {
         this.#options.startMs,
         count,
       );
-      return Promise.resolve({
-        symbol: req.symbol,
-        interval: req.interval,
-        source: this.name,
-        bars: bars.filter((b) => inRange(req, b.timestamp)),
-      });
+      return Promise.resolve(seriesOf(req, this.name, bars));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new ValidationError('request', String(err)));
     }

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { ConclaveError, ValidationError } from '../../core/errors.ts';
 import type { Bar, BarInterval } from './bar.ts';
 import { parseBarsCsv, splitCsvLine } from './csv-bars.ts';
-import { inRange, resolveBarRequest } from './source.ts';
+import { resolveBarRequest, seriesOf } from './source.ts';
 import type { BarRequest, BarSeries, MarketDataSource } from './source.ts';
 
 /** The S&P 500 index's symbol here, and the names it is also asked for by. */
@@ -73,12 +73,7 @@ export class VegaDatasetsSource implements MarketDataSource {
         },
       );
     }
-    return {
-      symbol,
-      interval: req.interval,
-      source: this.name,
-      bars: bars.filter((b) => inRange(req, b.timestamp)),
-    };
+    return seriesOf(req, this.name, bars, symbol);
   }
 
   async #loadSpx(): Promise<Bar[]> {

@@ -13,7 +13,7 @@ import {
   vendorBar,
 } from './http-json.ts';
 import type { CompiledHttpOptions, HttpReply, HttpSourceOptions } from './http-json.ts';
-import { inRange, isDateInterval, resolveBarRequest, toTradingDate } from './source.ts';
+import { isDateInterval, resolveBarRequest, toTradingDate, seriesOf } from './source.ts';
 import type { BarRequest, BarSeries, MarketDataSource } from './source.ts';
 
 /** Options for {@link YahooSource}. */
@@ -66,12 +66,7 @@ export class YahooSource implements MarketDataSource {
     const result = this.#result(reply);
     const bars = result === undefined ? [] : this.#bars(result, req.interval);
     bars.sort((a, b) => a.timestamp - b.timestamp);
-    return {
-      symbol: req.symbol,
-      interval: req.interval,
-      source: this.name,
-      bars: bars.filter((b) => inRange(req, b.timestamp)),
-    };
+    return seriesOf(req, this.name, bars);
   }
 
   /** `chart.result[0]` of a successful reply (undefined when empty), or the error the reply stands for. */

@@ -32,12 +32,20 @@ export function guardIntake(dispatcher: Dispatcher, bus: OpenedBus): Dispatcher 
     if (refused !== undefined) return Promise.reject(refused);
     return dispatcher.submitMany(inputs);
   };
+  // Methods are bound once (they use private fields, so they must run on the dispatcher itself).
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(dispatcher, {
     get(target, prop) {
       if (prop === 'submit') return submit;
       if (prop === 'submitMany') return submitMany;
       const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      let fn = bound.get(prop);
+      if (fn === undefined) {
+        fn = (value as (...args: unknown[]) => unknown).bind(target);
+        bound.set(prop, fn);
+      }
+      return fn;
     },
   });
 }

@@ -2,12 +2,13 @@
  * The signal coordinator: fans enriched signals in by correlation id, decides once per id (when
  * the required agents are in, or at the deadline), routes, fans the decision out and audits it.
  */
-import { HEADER, type DeliveredMessage, type Headers } from '../bus/bus.ts';
+import { HEADER, type DeliveredMessage, type Headers, type PublishOptions } from '../bus/bus.ts';
 import { sleep, type TimerHandle } from '../core/clock.ts';
 import { ValidationError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { deepFreeze, sealJson } from '../core/immutable.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
-import type { CorrelationSnapshot } from '../state/shared-state.ts';
+import type { CorrelationSnapshot, JoinPolicy } from '../state/shared-state.ts';
 import { buildAuditEntry, buildDecision } from './decision.ts';
 import { resolveFanIn, type FanInPolicy } from './fan-in-policy.ts';
 import type { PolicyOutcome } from './policy.ts';
@@ -31,6 +32,11 @@ import {
   type Span,
 } from '../telemetry/spans.ts';
 
+interface ResolvedFanIn {
+  readonly fanIn: FanInPolicy;
+  readonly join: JoinPolicy;
+}
+
 interface Pending {
   readonly timer: TimerHandle;
   readonly fanIn: FanInPolicy;
@@ -46,15 +52,6 @@ const RECOVERY_RETRY_MS = 1_000;
 const ACTOR = 'coordinator';
 const TRADES = new Set<Decision['action']>(['trade', 'trade_with_caution']);
 
-/** Freezes `value` and everything reachable from it. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /** Ingests `raw` (a plain function, so the untraced delivery path allocates no closure). */
 function ingestInto(coordinator: SignalCoordinator, raw: unknown): Promise<IngestResult> {
   return coordinator.ingest(raw);
@@ -65,7 +62,7 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
   readonly #o: CoordinatorOptions;
   readonly #d: CoordinatorDeps;
   readonly #pending = new Map<string, Pending>();
-  readonly #fanInCache = new Map<string, FanInPolicy>();
+  readonly #fanInCache = new Map<string, ResolvedFanIn>();
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #stats: Omit<CoordinatorStats, 'pendingDeadlines'> = {
     received: 0,
@@ -111,8 +108,10 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
   async ingest(raw: unknown): Promise<IngestResult> {
     let signal: EnrichedSignal;
     try {
-      // Read only: the shared state stores its own JSON copy, and the decision reads that copy.
       signal = checkEnriched(raw);
+      // Agent outputs are immutable from here on: frozen in place, and when plain JSON (as every
+      // signal off a bus is) sealed, so the shared state may keep it rather than a copy.
+      sealJson(signal);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       await this.#reject(raw, err);
@@ -121,12 +120,8 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     const { corr_id: corrId, agent_name: agent } = signal;
     this.#stats.received++;
     this.emit('signal_received', agent);
-    const fanIn = this.fanInFor(signal);
-    const joined = await this.#d.state.joinSignal(corrId, agent, signal, {
-      required: fanIn.requiredAgents,
-      minAgents: fanIn.requiredAgents.length,
-      ttlMs: fanIn.stateTtlMs,
-    });
+    const { fanIn, join } = this.#resolve(signal);
+    const joined = await this.#d.state.joinSignal(corrId, agent, signal, join);
     if (joined.outcome === 'duplicate') {
       this.#stats.duplicates++;
       this.emit('duplicate', corrId, agent);
@@ -157,15 +152,26 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
 
   /** The fan-in policy for a signal: the configured profile with its instrument and signal-type overrides. */
   fanInFor(signal: EnrichedSignal): FanInPolicy {
+    return this.#resolve(signal).fanIn;
+  }
+
+  /** The fan-in policy for a signal and the join policy the shared state applies, cached. */
+  #resolve(signal: EnrichedSignal): ResolvedFanIn {
     const { instrument, signal_type: type } = signal.source_signal;
     const key = `${instrument}\u0000${type ?? ''}`;
-    let policy = this.#fanInCache.get(key);
-    if (policy === undefined) {
-      policy = resolveFanIn(this.#o.fanIn, this.#d.policy.requiredAgents ?? [], instrument, type);
+    let resolved = this.#fanInCache.get(key);
+    if (resolved === undefined) {
+      const fanIn = resolveFanIn(this.#o.fanIn, this.#d.policy.requiredAgents ?? [], instrument, type);
+      const join = {
+        required: fanIn.requiredAgents,
+        minAgents: fanIn.requiredAgents.length,
+        ttlMs: fanIn.stateTtlMs,
+      };
+      resolved = { fanIn, join };
       if (this.#fanInCache.size >= FAN_IN_CACHE_MAX) this.#fanInCache.clear();
-      this.#fanInCache.set(key, policy);
+      this.#fanInCache.set(key, resolved);
     }
-    return policy;
+    return resolved;
   }
 
   /** Resolves every configured combination once, so a bad override fails at construction, not on a signal. */
@@ -282,7 +288,7 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     const started = this.#d.clock.now();
     const first = await this.#d.state.remember(`decision:${corrId}`, this.#o.idempotencyTtlMs);
     if (!first && !recovering) return;
-    await this.#waitForToken();
+    if (this.#o.rateLimitRps !== undefined) await this.#waitForToken(this.#o.rateLimitRps);
     const signals = deepFreeze(stored as Record<string, EnrichedSignal>);
     const agents = Object.keys(signals);
     const missing = fanIn.requiredAgents.filter((a) => !Object.hasOwn(signals, a));
@@ -328,7 +334,6 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       });
       injectHeaders(headers); // every publish below continues the decision's trace
     }
-    const deliver = (subject: string, data: unknown) => this.#deliver(corrId, subject, data, headers);
     await this.#publishDecision(corrId, decision, headers);
     this.#count(decision);
     this.emit('decision', decision.action, decision.timings.latency_ms, decision);
@@ -338,12 +343,18 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       pattern,
       timeoutOccurred: timedOut,
     });
-    const sinks: string[] = [S.riskMonitor, S.audit, S.portfolio, S.auditTrail];
-    if (TRADES.has(decision.action)) sinks.unshift(decision.route.subject);
-    const results = await Promise.allSettled([
-      ...sinks.map((s) => deliver(s, s === S.auditTrail ? entry : decision)),
-      ...(this.#o.auditDecisions === false ? [] : [this.#audit('decision', corrId, entry)]),
-    ]);
+    const options: PublishOptions = { headers };
+    const work: Promise<void>[] = [];
+    if (TRADES.has(decision.action))
+      work.push(this.#deliver(corrId, decision.route.subject, decision, options));
+    work.push(
+      this.#deliver(corrId, S.riskMonitor, decision, options),
+      this.#deliver(corrId, S.audit, decision, options),
+      this.#deliver(corrId, S.portfolio, decision, options),
+      this.#deliver(corrId, S.auditTrail, entry, options),
+    );
+    if (this.#o.auditDecisions !== false) work.push(this.#audit('decision', corrId, entry));
+    const results = await Promise.allSettled(work);
     for (const r of results) if (r.status === 'rejected') this.#stats.deliveryFailures++; // the audit store failed
   }
 
@@ -385,33 +396,43 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
    * delivery queue (retries, then the dead-letter queue) when there is one, else it is retried in
    * place; a delivery that is finally lost is counted and audited with its subject and error.
    */
-  async #deliver(corrId: string, subject: string, data: unknown, headers: Headers): Promise<void> {
+  async #deliver(corrId: string, subject: string, data: unknown, options: PublishOptions): Promise<void> {
+    try {
+      await this.#d.bus.publish(subject, data, options);
+    } catch (error) {
+      await this.#redeliver(corrId, subject, data, options.headers ?? {}, error);
+    }
+  }
+
+  /** The rest of {@link SignalCoordinator.#deliver} once the first publish failed (off the hot path). */
+  async #redeliver(
+    corrId: string,
+    subject: string,
+    data: unknown,
+    headers: Headers,
+    first: unknown,
+  ): Promise<void> {
     const queue = this.#d.deliveries;
-    let failure: { attempts: number; error: unknown };
+    let failure: { attempts: number; error: unknown } = { attempts: 1, error: first };
     if (queue === undefined) {
-      const r = await publishWithRetry(
-        this.#d.bus,
-        this.#d.clock,
-        subject,
-        data,
-        headers,
-        this.#o.retry ?? DEFAULT_RETRY,
-      );
-      if (r.ok) return;
-      failure = r;
+      const retry = this.#o.retry ?? DEFAULT_RETRY;
+      if (retry.attempts > 1) {
+        await sleep(this.#d.clock, retry.baseDelayMs);
+        const r = await publishWithRetry(this.#d.bus, this.#d.clock, subject, data, headers, {
+          attempts: retry.attempts - 1,
+          baseDelayMs: retry.baseDelayMs * 2,
+        });
+        if (r.ok) return;
+        failure = { attempts: retry.attempts, error: r.error };
+      }
     } else {
       try {
-        await this.#d.bus.publish(subject, data, { headers });
+        await queue.enqueue({ subject, data, headers, corrId, error: first });
+        this.#stats.deliveriesRequeued++;
+        this.emit('delivery_requeued', corrId, subject);
         return;
-      } catch (error) {
-        try {
-          await queue.enqueue({ subject, data, headers, corrId, error });
-          this.#stats.deliveriesRequeued++;
-          this.emit('delivery_requeued', corrId, subject);
-          return;
-        } catch (queueError) {
-          failure = { attempts: 1, error: queueError };
-        }
+      } catch (queueError) {
+        failure = { attempts: 1, error: queueError };
       }
     }
     this.#stats.deliveryFailures++;
@@ -428,9 +449,7 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     else if (decision.partial) this.#stats.partial++;
   }
 
-  async #waitForToken(): Promise<void> {
-    const rps = this.#o.rateLimitRps;
-    if (rps === undefined) return;
+  async #waitForToken(rps: number): Promise<void> {
     const limit = { ratePerMinute: rps * 60, burst: Math.max(1, rps) };
     for (;;) {
       const waitMs = await this.#d.state.takeTokens('coordinator:decisions', limit);

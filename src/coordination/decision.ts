@@ -32,29 +32,34 @@ export interface DecisionInput {
 export function buildDecision(input: DecisionInput): Decision {
   const decidedAt = new Date(input.decidedAtMs).toISOString();
   const { outcome } = input;
-  return {
+  // Assigned in the record's key order; optional keys only when present (no spreads of temporaries).
+  const d: Mutable<Decision> = {
     corr_id: input.corrId,
     decision_id: input.decisionId,
     action: outcome.action,
-    ...(outcome.direction === undefined ? {} : { direction: outcome.direction }),
-    ...(outcome.size === undefined ? {} : { size: outcome.size }),
-    reason: outcome.reason,
-    confidence: outcome.confidence,
-    policy: input.policy,
-    partial: input.partial,
-    missing_agents: [...input.missingAgents],
-    contributing_agents: [...input.contributingAgents],
-    route: input.route,
-    orchestrated_at: decidedAt,
-    timings: {
-      first_signal_at: new Date(input.firstSignalAtMs).toISOString(),
-      decided_at: decidedAt,
-      latency_ms: Math.max(0, input.decidedAtMs - input.firstSignalAtMs),
-    },
-    ...(input.stages === undefined ? {} : { stages: [...input.stages] }),
-    ...(input.workflowId === undefined ? {} : { workflow_id: input.workflowId }),
   };
+  if (outcome.direction !== undefined) d.direction = outcome.direction;
+  if (outcome.size !== undefined) d.size = outcome.size;
+  d.reason = outcome.reason;
+  d.confidence = outcome.confidence;
+  d.policy = input.policy;
+  d.partial = input.partial;
+  d.missing_agents = [...input.missingAgents];
+  d.contributing_agents = [...input.contributingAgents];
+  d.route = input.route;
+  d.orchestrated_at = decidedAt;
+  d.timings = {
+    first_signal_at: new Date(input.firstSignalAtMs).toISOString(),
+    decided_at: decidedAt,
+    latency_ms: Math.max(0, input.decidedAtMs - input.firstSignalAtMs),
+  };
+  if (input.stages !== undefined) d.stages = [...input.stages];
+  if (input.workflowId !== undefined) d.workflow_id = input.workflowId;
+  return d as Decision;
 }
+
+/** `T` with its keys writable and, until assigned, absent (a record built key by key). */
+type Mutable<T> = { -readonly [K in keyof T]?: T[K] };
 
 /** The audit metadata the caller knows (the document's `metadata` block). */
 export interface AuditMetadata {

@@ -223,12 +223,13 @@ export function applyRoute(outcome: PolicyOutcome, match: RouteMatch): PolicyOut
   const override = match.rule.action;
   const action =
     override !== undefined && CAUTION[override] > CAUTION[outcome.action] ? override : outcome.action;
-  const base = { action, reason: outcome.reason, confidence: outcome.confidence };
-  if (action !== 'trade' && action !== 'trade_with_caution') return base;
-  const multiplier = match.route.position_multiplier ?? 1;
-  return {
-    ...base,
-    ...(outcome.direction === undefined ? {} : { direction: outcome.direction }),
-    ...(outcome.size === undefined ? {} : { size: outcome.size * multiplier }),
+  const routed: { -readonly [K in keyof PolicyOutcome]: PolicyOutcome[K] } = {
+    action,
+    reason: outcome.reason,
+    confidence: outcome.confidence,
   };
+  if (action !== 'trade' && action !== 'trade_with_caution') return routed;
+  if (outcome.direction !== undefined) routed.direction = outcome.direction;
+  if (outcome.size !== undefined) routed.size = outcome.size * (match.route.position_multiplier ?? 1);
+  return routed;
 }

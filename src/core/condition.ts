@@ -1,4 +1,5 @@
 import { ValidationError } from './errors.ts';
+import { deepFreeze } from './immutable.ts';
 import {
   VALUE_RULES,
   conditionSchema,
@@ -141,14 +142,6 @@ function compileNode(c: Condition): (context: unknown) => boolean {
   const segments = parsePath(c.path);
   const test = valueTest(c.op, c.value);
   return (ctx) => test(resolve(ctx, segments));
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /**

@@ -9,16 +9,21 @@ import type {
 /** The most late agents remembered per correlation, so a flood of late names cannot grow memory. */
 export const MAX_LATE_AGENTS = 256;
 
+/** A signal as held: its JSON text, or the signal itself when sealed (see `sealJson`). */
+export type StoredSignal = string | object;
+
 interface CorrelationRecord {
-  /** Agent → the signal's JSON text, in arrival order. */
-  readonly signals: Map<string, string>;
+  /** The agents that joined, in arrival order, and their stored signals at the same index. */
+  readonly agents: string[];
+  readonly signals: StoredSignal[];
   readonly firstAt: number;
   lastAt: number;
   /** When the signals expire: first signal + the first join's TTL. */
   readonly expiresAt: number;
   decidedAt: number | undefined;
   decidedReason: ClaimReason | undefined;
-  readonly late: string[];
+  /** Created with the first late signal. */
+  late: string[] | undefined;
 }
 
 /**
@@ -42,45 +47,48 @@ export class CorrelationTable {
   }
 
   /** Stores a signal and claims the decision when it completes the correlation. */
-  join(corrId: string, agent: string, text: string, policy: JoinPolicy, now: number): JoinResult {
+  join(corrId: string, agent: string, signal: StoredSignal, policy: JoinPolicy, now: number): JoinResult {
     let record = this.#live(corrId, now);
     if (record === undefined) {
       record = {
-        signals: new Map(),
+        agents: [],
+        signals: [],
         firstAt: now,
         lastAt: now,
         expiresAt: now + policy.ttlMs,
         decidedAt: undefined,
         decidedReason: undefined,
-        late: [],
+        late: undefined,
       };
       this.#records.set(corrId, record);
       this.#schedule(record.expiresAt, corrId);
     }
     if (record.decidedAt !== undefined) {
-      if (!record.late.includes(agent) && record.late.length < MAX_LATE_AGENTS) record.late.push(agent);
+      const late = (record.late ??= []);
+      if (!late.includes(agent) && late.length < MAX_LATE_AGENTS) late.push(agent);
       return {
         outcome: 'late',
-        agents: [...record.signals.keys()],
+        agents: record.agents.slice(),
         complete: isComplete(record, policy),
         claimed: false,
       };
     }
-    if (record.signals.has(agent)) {
+    if (record.agents.includes(agent)) {
       return {
         outcome: 'duplicate',
-        agents: [...record.signals.keys()],
+        agents: record.agents.slice(),
         complete: isComplete(record, policy),
         claimed: false,
       };
     }
-    record.signals.set(agent, text);
+    record.agents.push(agent);
+    record.signals.push(signal);
     record.lastAt = now;
     const complete = isComplete(record, policy);
-    const agents = [...record.signals.keys()];
+    const agents = record.agents.slice();
     if (!complete) return { outcome: 'stored', agents, complete, claimed: false };
-    this.#decide(record, corrId, 'complete', now);
-    const signals = decodeAll(record.signals);
+    this.#decide(record, 'complete', now);
+    const signals = decodeAll(record);
     return { outcome: 'stored', agents, complete, claimed: true, signals, firstAt: record.firstAt };
   }
 
@@ -88,8 +96,8 @@ export class CorrelationTable {
   claim(corrId: string, reason: ClaimReason, now: number): ClaimResult {
     const record = this.#live(corrId, now);
     if (record === undefined || record.decidedAt !== undefined) return { claimed: false };
-    this.#decide(record, corrId, reason, now);
-    return { claimed: true, signals: decodeAll(record.signals) };
+    this.#decide(record, reason, now);
+    return { claimed: true, signals: decodeAll(record) };
   }
 
   /** A snapshot of the correlation, or undefined when absent or expired undecided. */
@@ -97,13 +105,13 @@ export class CorrelationTable {
     const record = this.#live(corrId, now);
     if (record === undefined) return undefined;
     return {
-      signals: decodeAll(record.signals),
+      signals: decodeAll(record),
       status: record.decidedAt === undefined ? 'collecting' : now >= record.expiresAt ? 'expired' : 'decided',
       firstAt: record.firstAt,
       lastAt: record.lastAt,
       decidedAt: record.decidedAt,
       decidedReason: record.decidedReason,
-      late: [...record.late],
+      late: record.late === undefined ? [] : [...record.late],
     };
   }
 
@@ -115,10 +123,11 @@ export class CorrelationTable {
     return had && record === undefined;
   }
 
-  #decide(record: CorrelationRecord, corrId: string, reason: ClaimReason, now: number): void {
+  #decide(record: CorrelationRecord, reason: ClaimReason, now: number): void {
     record.decidedAt = now;
     record.decidedReason = reason;
-    this.#schedule(this.#retainUntil(record), corrId);
+    // No new expiry check: the one queued for `expiresAt` (never later than the retention end)
+    // finds the record decided and queues the next for the end of its retention.
   }
 
   #retainUntil(record: CorrelationRecord): number {
@@ -137,17 +146,26 @@ export class CorrelationTable {
       this.#records.delete(corrId);
       return undefined;
     }
-    record.signals.clear();
+    record.agents.length = 0;
+    record.signals.length = 0;
     return record;
   }
 }
 
 function isComplete(record: CorrelationRecord, policy: JoinPolicy): boolean {
-  const n = record.signals.size;
-  return n > 0 && n >= policy.minAgents && policy.required.every((agent) => record.signals.has(agent));
+  const n = record.agents.length;
+  return n > 0 && n >= policy.minAgents && policy.required.every((agent) => record.agents.includes(agent));
 }
 
-function decodeAll(signals: Map<string, string>): Record<string, unknown> {
-  // fromEntries defines own properties, so an agent called `__proto__` is data, not a prototype.
-  return Object.fromEntries([...signals].map(([agent, text]) => [agent, JSON.parse(text) as unknown]));
+function decodeAll(record: CorrelationRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < record.agents.length; i++) {
+    const agent = record.agents[i]!;
+    const stored = record.signals[i]!;
+    const value = typeof stored === 'string' ? (JSON.parse(stored) as unknown) : stored;
+    // An agent called `__proto__` is data, not a prototype.
+    if (agent === '__proto__') Object.defineProperty(out, agent, { value, enumerable: true, writable: true });
+    else out[agent] = value;
+  }
+  return out;
 }

@@ -94,7 +94,9 @@ export interface BreakerRecord extends BreakerUpdate {
  * @remarks Every operation is one atomic step against the backing store. In memory that is one
  * synchronous turn of the event loop; in Redis it is one Lua script (`EVALSHA`) or one command, so
  * two orchestrators can never interleave inside an operation. Signals must be JSON values: they are
- * stored as their JSON text, so what comes back is a copy and never changes once stored. Invalid
+ * stored as their JSON text, so what comes back is a copy and never changes once stored. A signal
+ * sealed with `sealJson` (core/immutable) cannot change and equals its own JSON copy, so an
+ * implementation may keep it and give back the same object instead (MemoryState does). Invalid
  * arguments reject with a `ValidationError`; a closed state rejects with `SHUTTING_DOWN`.
  *
  * Redis notes: keys of one correlation share the `{id}` hash tag so a script touching both stays in

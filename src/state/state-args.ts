@@ -17,7 +17,11 @@ export function checkTtl(field: string, value: number): void {
 
 /** Checks a join policy's fields. */
 export function checkPolicy(policy: JoinPolicy): void {
-  policy.required.forEach((agent, i) => checkKey(`policy.required[${i}]`, agent));
+  const { required } = policy;
+  for (let i = 0; i < required.length; i++) {
+    const agent = required[i]!;
+    if (typeof agent !== 'string' || agent.length === 0) checkKey(`policy.required[${i}]`, agent);
+  }
   if (!Number.isSafeInteger(policy.minAgents) || policy.minAgents < 0) {
     throw new ValidationError('policy.minAgents', `must be a whole number >= 0, got ${policy.minAgents}`);
   }

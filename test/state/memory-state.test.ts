@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
+import { sealJson } from '../../src/core/immutable.ts';
 import { MemoryState } from '../../src/state/index.ts';
 import type { JoinPolicy } from '../../src/state/index.ts';
 import { stateContract } from './state-contract.ts';
@@ -93,6 +94,21 @@ describe('MemoryState', () => {
     const snap = await state.getCorrelation('c');
     expect(Object.keys(snap!.signals)).toEqual(['__proto__']);
     expect(Object.getPrototypeOf(snap!.signals)).toBe(Object.prototype);
+  });
+
+  it('keeps a sealed signal as it is and copies any other', async () => {
+    const state = new MemoryState({ clock: new ManualClock() });
+    const sealed = { analysis: { confidence: 0.9 } };
+    expect(sealJson(sealed)).toBe(true);
+    const plain = { analysis: { risk_level: 'low' } };
+    await state.joinSignal('c', 'momentum', sealed, policy);
+    const joined = await state.joinSignal('c', 'risk', plain, policy);
+    expect(joined.claimed).toBe(true);
+    expect(joined.signals!['momentum']).toBe(sealed);
+    expect(joined.signals!['risk']).not.toBe(plain);
+    expect(joined.signals!['risk']).toEqual(plain);
+    plain.analysis.risk_level = 'high'; // the caller's object changes; what was stored does not
+    expect((await state.getCorrelation('c'))!.signals['risk']).toEqual({ analysis: { risk_level: 'low' } });
   });
 
   it('runs on the system clock by default and rejects a bad retention', async () => {

@@ -1,10 +1,18 @@
 /**
  * The agent SDK (`conclave/agent`): run a remote agent process that registers with every
  * orchestrator over NATS, heartbeats, serves its tasks in a queue group shared by all its copies,
- * and publishes enriched signals for the coordinator.
+ * analyses normalized signals (`onSignal`) and publishes enriched signals for the coordinator.
  */
 export { startAgent } from './start-agent.ts';
-export type { AgentTaskContext, AgentTaskHandler, RemoteAgent, StartAgentOptions } from './start-agent.ts';
+export type {
+  AgentSignalContext,
+  AgentSignalHandler,
+  AgentTaskContext,
+  AgentTaskHandler,
+  RemoteAgent,
+  StartAgentOptions,
+} from './start-agent.ts';
+export type { NormalizedSignal } from '../coordination/schemas.ts';
 export { enrichedSignal } from './enriched.ts';
 export type { EnrichOptions } from './enriched.ts';
 export { ConclaveError } from '../core/errors.ts';

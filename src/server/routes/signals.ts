@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Conclave } from '../../conclave.ts';
-import { HEADER } from '../../bus/index.ts';
+import { HEADER, type Headers } from '../../bus/index.ts';
 import { newCorrelationId } from '../../core/ids.ts';
 import { isoTimestamp, parseSignal, type NormalizedSignal } from '../../coordination/index.ts';
+import { injectHeaders, tracingEnabled } from '../../telemetry/index.ts';
 import { errorResponses, isoTimeSchema, jsonObjectSchema } from '../api-schemas.ts';
 import type { ConclaveServer } from '../server-types.ts';
 
@@ -58,7 +59,8 @@ const acceptedSchema = z.object({
  * POST /signals: validates a webhook event, normalizes it (upper-case instrument, UTC timestamp,
  * a corr_id assigned when absent) and publishes it on `signals.normalized`; 202 with the corr_id.
  * @remarks The corr_id doubles as the publish's dedup id, so a webhook retried by its sender with
- * the same corr_id is analysed once where the bus deduplicates (JetStream).
+ * the same corr_id is analysed once where the bus deduplicates (JetStream). With tracing on, the
+ * message carries the request span's `traceparent`, so the agents' work joins the caller's trace.
  */
 export function signalsRoute(app: ConclaveServer, conclave: Conclave): void {
   app.post(
@@ -74,8 +76,11 @@ export function signalsRoute(app: ConclaveServer, conclave: Conclave): void {
     async (request, reply) => {
       const now = conclave.clock.now();
       const signal = normalizeSignal(request.body, now);
+      const headers: Headers = { [HEADER.corrId]: signal.corr_id };
+      // The request's span is active here (tracing-hook.ts): the agents continue its trace.
+      if (tracingEnabled()) injectHeaders(headers);
       await conclave.bus.publish(NORMALIZED_SUBJECT, signal, {
-        headers: { [HEADER.corrId]: signal.corr_id },
+        headers,
         msgId: `signal:${signal.corr_id}`,
       });
       return reply.code(202).send({

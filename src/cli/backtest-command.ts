@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { isConclaveError } from '../core/errors.ts';
 import {
   CsvSource,
-  VEGA_STOCKS,
   VegaDatasetsSource,
   type Bar,
   type BarInterval,
@@ -21,7 +20,7 @@ import {
 import { summaryTable, summaryJson } from './backtest-report.ts';
 import { CliFailure, EXIT } from './failure.ts';
 import { processOutput, ProgressReporter, type CliOutput } from './output.ts';
-import { backtestOptionsFor, loadStrategyFile } from './strategy-file.ts';
+import { backtestPlanForFile, loadStrategyFile } from './strategy-file.ts';
 
 /** `backtest`'s flags. */
 export interface BacktestFlags {
@@ -37,7 +36,6 @@ export interface BacktestFlags {
   json?: boolean;
 }
 
-const BARS_PER_YEAR: Partial<Record<BarInterval, number>> = { '1d': 252, '1wk': 52, '1mo': 12 };
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -60,16 +58,21 @@ export async function runBacktestCommand(
       );
   }
   const strategy = loadStrategyFile(flags.strategy);
-  const { source, interval } = chooseData(strategy.symbols, flags);
   const runId = `${strategy.strategy_id.slice(0, 40)}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-  const { input, compiled } = backtestOptionsFor(strategy, {
+  const own = flags.dataDir === undefined ? undefined : (flags.interval ?? '1d');
+  const plan = backtestPlanForFile(strategy, {
     from: flags.from,
     to: flags.to,
     runId,
-    barsPerYear: BARS_PER_YEAR[interval] ?? 252,
+    ...(own === undefined ? {} : { interval: own }),
   });
+  const { interval, compiled } = plan;
+  const source =
+    flags.dataDir === undefined
+      ? new VegaDatasetsSource()
+      : new CsvSource({ directory: flags.dataDir, interval });
   const bars: Record<string, readonly Bar[]> = {};
-  for (const symbol of strategy.symbols) bars[symbol] = await fetchSymbol(source, symbol, interval);
+  for (const symbol of plan.symbols) bars[symbol] = await fetchSymbol(source, symbol, interval);
   const times = new Set<number>();
   for (const series of Object.values(bars))
     for (const b of series)
@@ -80,11 +83,11 @@ export async function runBacktestCommand(
   let done = 0;
   if (flags.json !== true)
     output.out(
-      `backtest ${runId}: ${strategy.name} on ${strategy.symbols.join(', ')} (${source.name}, ${interval})`,
+      `backtest ${runId}: ${strategy.name} on ${plan.symbols.join(', ')} (${source.name}, ${interval})`,
     );
   let result: BacktestResult;
   try {
-    result = await runBacktest({ interval, bars }, input, {
+    result = await runBacktest({ interval, bars }, plan.options, {
       onStep: (point) => {
         done++;
         if (flags.json !== true)
@@ -105,26 +108,6 @@ export async function runBacktestCommand(
       ? JSON.stringify(summaryJson(result, outDir), null, 2)
       : `${summaryTable(result)}\n\nwritten to ${outDir}`,
   );
-}
-
-function chooseData(
-  symbols: readonly string[],
-  flags: BacktestFlags,
-): { source: MarketDataSource; interval: BarInterval } {
-  if (flags.dataDir !== undefined) {
-    const interval = flags.interval ?? '1d';
-    return { source: new CsvSource({ directory: flags.dataDir, interval }), interval };
-  }
-  const monthly = symbols.filter((s) => (VEGA_STOCKS as readonly string[]).includes(s.toUpperCase()));
-  if (monthly.length > 0 && monthly.length < symbols.length) {
-    throw new CliFailure(
-      'VALIDATION_FAILED',
-      `strategy.symbols: the bundled data holds ${monthly.join(', ')} as monthly bars and the others as daily; ` +
-        'backtest them in separate strategies, or give daily CSV files with --data-dir',
-      EXIT.usage,
-    );
-  }
-  return { source: new VegaDatasetsSource(), interval: monthly.length > 0 ? '1mo' : '1d' };
 }
 
 async function fetchSymbol(

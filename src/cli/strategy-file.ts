@@ -2,17 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isConclaveError, ValidationError } from '../core/errors.ts';
-import { parseStrategy, type TradingStrategy } from '../trading/index.ts';
 import {
-  compileBacktestOptions,
-  strategyParamsSchema,
-  type BacktestOptions,
-  type CompiledBacktestOptions,
-} from '../trading/sandbox/index.ts';
+  backtestPlanFor,
+  parseStrategy,
+  type BacktestPlan,
+  type BarInterval,
+  type TradingStrategy,
+} from '../trading/index.ts';
 import { CliFailure, EXIT } from './failure.ts';
-
-/** The `parameters` keys that tune the sandbox's agents and position sizing. */
-const AGENT_KEYS = Object.keys(strategyParamsSchema.shape);
 
 /**
  * Reads a strategy file (JSON, or YAML for `.yaml`/`.yml`) and validates it with the strategy
@@ -46,48 +43,37 @@ export function loadStrategyFile(path: string): TradingStrategy {
 }
 
 /**
- * The backtest options a strategy asks for: `parameters.momentum|risk|correlation|rebalanceBand|
- * exitOnTrendReversal` tune the agents, `parameters.backtest` sets the run (initialCashMoney,
- * costs, policy, allowShort, maxGrossLeverage, warmupBars, seed), `from`/`to` bound it.
- * @remarks Other `parameters` (a template's `signal_threshold`, …) are for the live planner and are
- * ignored here. Validation errors are renamed to the file's fields (`parameters.momentum.slowBars`).
+ * The backtest a strategy file asks for, through {@link backtestPlanFor} (the mapping POST /backtest
+ * uses too), with the flags' window as overrides; `interval` when the data is the caller's own
+ * (`--data-dir`), else the bundled data's.
+ * @remarks Validation errors are renamed to the file's fields (`parameters.momentum.slowBars`,
+ * `strategy.symbols[0]`) and the flags (`--from`).
  * @throws CliFailure (exit 2) naming the field.
  */
-export function backtestOptionsFor(
+export function backtestPlanForFile(
   strategy: TradingStrategy,
-  window: { from: string; to: string; runId: string; barsPerYear: number },
-): { input: BacktestOptions; compiled: CompiledBacktestOptions } {
-  const p = strategy.parameters;
-  const agents = Object.fromEntries(AGENT_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
-  const run = p['backtest'] ?? {};
-  if (typeof run !== 'object' || run === null || Array.isArray(run)) {
-    throw new CliFailure(
-      'VALIDATION_FAILED',
-      'parameters.backtest: must be a mapping of backtest options',
-      EXIT.usage,
-    );
-  }
-  const input = {
-    barsPerYear: window.barsPerYear,
-    ...(run as Record<string, unknown>),
-    runId: window.runId,
-    from: window.from,
-    to: window.to,
-    strategy: agents,
-  } as BacktestOptions;
+  window: { from: string; to: string; runId: string; interval?: BarInterval },
+): BacktestPlan {
   try {
-    return { input, compiled: compileBacktestOptions(input) };
+    return backtestPlanFor(strategy, window);
   } catch (err) {
     if (err instanceof ValidationError) {
-      const rename = (text: string): string =>
-        text
-          .replace(/\boptions\.strategy\./g, 'parameters.')
-          .replace(/\boptions\.(from|to)\b/g, '--$1')
-          .replace(/\boptions\./g, 'parameters.backtest.');
-      throw new CliFailure('VALIDATION_FAILED', rename(err.message), EXIT.usage, {
-        field: rename(err.field),
-      });
+      const field = flagField(err.field);
+      const hint = field.startsWith('strategy.symbols') ? '; or give CSV files with --data-dir' : '';
+      throw new CliFailure(
+        'VALIDATION_FAILED',
+        `${field}: ${err.message.slice(err.field.length + 2)}${hint}`,
+        EXIT.usage,
+        { field },
+      );
     }
     throw err;
   }
+}
+
+/** Where a planner field is on the command line (`from` → `--from`, `symbols` → `strategy.symbols`). */
+function flagField(field: string): string {
+  if (field === 'from' || field === 'to') return `--${field}`;
+  if (field.startsWith('symbols')) return `strategy.${field}`;
+  return field;
 }

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
-import type { BarInterval } from '../trading/market-data/index.ts';
-import { VEGA_SPX, VEGA_STOCKS } from '../trading/market-data/index.ts';
-import type { TradingStrategy } from '../trading/planner/index.ts';
-import { BACKTEST_POLICIES, compileBacktestOptions, type BacktestOptions } from '../trading/sandbox/index.ts';
+import { backtestPlanFor, type BacktestPlan, type TradingStrategy } from '../trading/planner/index.ts';
+import { BACKTEST_POLICIES } from '../trading/sandbox/index.ts';
 import { idSchema } from './api-schemas.ts';
 import { renamed, strategyBodySchema } from './strategy-input.ts';
 
@@ -24,92 +22,36 @@ export const backtestBodySchema = z.strictObject({
 /** The body of POST /backtest. */
 export type BacktestBody = z.infer<typeof backtestBodySchema>;
 
-/** What a backtest of a strategy on the bundled data runs on and with. */
-export interface BacktestPlan {
-  /** Bundled symbols, by their data name (`SPX`, `AAPL`, …). */
-  readonly symbols: readonly string[];
-  readonly interval: BarInterval;
-  readonly options: BacktestOptions;
-}
+export type { BacktestPlan } from '../trading/planner/index.ts';
 
-const SPX_NAMES: ReadonlySet<string> = new Set([VEGA_SPX, '^GSPC', 'SP500', 'GSPC']);
-const STOCKS: ReadonlySet<string> = new Set(VEGA_STOCKS);
-const COVERAGE =
-  `the bundled data covers ${VEGA_SPX} (S&P 500, daily, 2000-01-03 to 2020-04-17) and ` +
-  `${VEGA_STOCKS.join(', ')} (monthly, 2000 to 2010)`;
-
-/** `parameters[key]` when it is an object of agent parameters; anything else is named as wrong. */
-function objectAt(parameters: Readonly<Record<string, unknown>>, key: string): Record<string, unknown> {
-  const value = parameters[key];
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(`strategy.parameters.${key}`, `must be an object of ${key} agent parameters`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function num(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+/** Where a planner field is in POST /backtest's body (`parameters.risk` → `strategy.parameters.risk`). */
+function bodyField(field: string): string {
+  if (field.startsWith('parameters') || field.startsWith('symbols')) return `strategy.${field}`;
+  if (field === 'initialCashMoney') return 'initial_cash';
+  return field;
 }
 
 /**
- * Maps a strategy and the request onto a sandbox run over the bundled real data, the way the
- * planner maps a strategy's parameters onto the live agents (`rocBars` from the lookback,
- * `minStrength` from `signal_threshold`, `maxPositionFraction` from `position_size`); agent
- * parameters given as `parameters.momentum`, `parameters.risk` or `parameters.correlation` (as a
- * strategy file for `conclave backtest` gives them) override those.
- * @throws ValidationError naming the field: a symbol without bundled data
- * (`strategy.symbols[1]`), daily and monthly symbols mixed, or `from` after `to`.
+ * The backtest a request asks for: the strategy through {@link backtestPlanFor} (the mapping the
+ * CLI uses too) on the bundled real data, with the body's window, cash and policy as overrides.
+ * @throws ValidationError naming the body's field: a symbol without bundled data
+ * (`strategy.symbols[1]`), daily and monthly symbols mixed, `from` after `to`, or a parameter the
+ * sandbox refuses (`strategy.parameters.momentum.slowBars`).
  */
 export function planBacktest(strategy: TradingStrategy, body: BacktestBody, runId: string): BacktestPlan {
-  const symbols = strategy.symbols.map((raw, i) => {
-    const upper = raw.toUpperCase();
-    if (SPX_NAMES.has(upper)) return VEGA_SPX;
-    if (STOCKS.has(upper)) return upper;
-    throw new ValidationError(`strategy.symbols[${i}]`, `no bundled data for '${raw}'; ${COVERAGE}`);
-  });
-  const daily = symbols.includes(VEGA_SPX);
-  if (daily && symbols.some((s) => s !== VEGA_SPX)) {
-    throw new ValidationError('strategy.symbols', `mixes daily and monthly series; ${COVERAGE}`);
-  }
-  if (body.from !== undefined && body.to !== undefined && Date.parse(body.from) > Date.parse(body.to)) {
-    throw new ValidationError('from', `must not be after to (got from ${body.from}, to ${body.to})`);
-  }
-  const p = strategy.parameters;
-  const lookback = strategy.lookback_period;
-  const perYear = daily ? 252 : 12;
-  const options: BacktestOptions = {
-    runId,
-    ...(body.from === undefined ? {} : { from: body.from }),
-    ...(body.to === undefined ? {} : { to: body.to }),
-    ...(body.initial_cash === undefined ? {} : { initialCashMoney: body.initial_cash }),
-    ...(body.policy === undefined ? {} : { policy: body.policy }),
-    barsPerYear: perYear,
-    // Monthly series are short (about 120 bars): a year and a half of warm-up, not a daily year.
-    ...(daily ? {} : { warmupBars: 18, maxGapDays: 45 }),
-    strategy: {
-      momentum: {
-        rocBars: Math.min(500, Math.max(1, lookback)),
-        minStrength: Math.min(1, num(p['signal_threshold'], 0.15)),
-        ...objectAt(p, 'momentum'),
-      },
-      risk: {
-        lookbackBars: Math.max(10, lookback * 3),
-        maxPositionFraction: num(p['position_size'], 0.2),
-        barsPerYear: perYear,
-        ...objectAt(p, 'risk'),
-      },
-      ...(p['correlation'] === undefined ? {} : { correlation: objectAt(p, 'correlation') }),
-    },
-  };
   try {
-    compileBacktestOptions(options);
+    return backtestPlanFor(strategy, {
+      runId,
+      ...(body.from === undefined ? {} : { from: body.from }),
+      ...(body.to === undefined ? {} : { to: body.to }),
+      ...(body.initial_cash === undefined ? {} : { initialCashMoney: body.initial_cash }),
+      ...(body.policy === undefined ? {} : { policy: body.policy }),
+    });
   } catch (err) {
-    // Agent parameters come from the strategy's `parameters.<agent>`; name them there.
-    if (err instanceof ValidationError && err.field.startsWith('options.strategy.')) {
-      throw renamed(err, `strategy.parameters.${err.field.slice('options.strategy.'.length)}`);
+    if (err instanceof ValidationError) {
+      const field = bodyField(err.field);
+      if (field !== err.field) throw renamed(err, field);
     }
     throw err;
   }
-  return { symbols: [...new Set(symbols)].sort(), interval: daily ? '1d' : '1mo', options };
 }

@@ -117,14 +117,19 @@ describe('conclave backtest', () => {
     const bad = strategy('tsla.yaml', 'strategy_id: x\nname: y\nsymbols: [TSLA]\n');
     const res = await cli('backtest', '--strategy', bad, '--from', '2008-01-01', '--to', '2008-12-31');
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain('strategy.symbols: vega has no data for TSLA; it serves SPX, AAPL');
+    expect(res.stderr).toContain(
+      "strategy.symbols[0]: no bundled data for 'TSLA'; the bundled data covers SPX",
+    );
+    expect(res.stderr).toContain(
+      'AAPL, AMZN, GOOG, IBM, MSFT (monthly, 2000 to 2010); or give CSV files with --data-dir',
+    );
   });
 
   it('exits 2 for daily and monthly symbols mixed', async () => {
     const bad = strategy('mixed.yaml', 'strategy_id: x\nname: y\nsymbols: [SPX, AAPL]\n');
     const res = await cli('backtest', '--strategy', bad, '--from', '2008-01-01', '--to', '2008-12-31');
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain('strategy.symbols: the bundled data holds AAPL as monthly bars');
+    expect(res.stderr).toContain('strategy.symbols: mixes daily and monthly series');
   });
 
   it.each([

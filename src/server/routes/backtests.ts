@@ -117,7 +117,7 @@ export function backtestRoutes(app: ConclaveServer, conclave: Conclave, runner: 
         from: body.from ?? null,
         to: body.to ?? null,
         initial_cash: body.initial_cash ?? null,
-        policy: body.policy ?? 'rule_based',
+        policy: plan.compiled.policy, // the body's, else the strategy's parameters.backtest.policy
         symbols: plan.symbols,
         interval: plan.interval,
       };

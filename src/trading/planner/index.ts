@@ -9,3 +9,5 @@ export { registerPlannerBuiltins } from './decide.ts';
 export type { DecideResult, PlannedOrder } from './decide.ts';
 export { executeStrategy, executeWorkflow } from './execute.ts';
 export type { StrategyRunResult, WorkflowStepSpec } from './execute.ts';
+export { backtestPlanFor } from './backtest-plan.ts';
+export type { BacktestOverrides, BacktestPlan } from './backtest-plan.ts';

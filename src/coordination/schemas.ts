@@ -167,8 +167,14 @@ function text(v: unknown): boolean {
   return typeof v === 'string' && v.length > 0;
 }
 
+/** The last timestamp the pattern accepted: a correlation's signals share theirs, so most checks end here. */
+let lastTimestamp = '';
+
 function timestamp(v: unknown): boolean {
-  return typeof v === 'string' && ISO_PATTERN.test(v);
+  if (v === lastTimestamp) return true;
+  if (typeof v !== 'string' || !ISO_PATTERN.test(v)) return false;
+  lastTimestamp = v;
+  return true;
 }
 
 /**

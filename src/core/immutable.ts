@@ -28,11 +28,13 @@ export function deepFreeze<T>(value: T): T {
  * True when sealed.
  * @remarks Plain JSON data: strings, finite numbers, booleans, null, arrays of those and objects
  * whose prototype is `Object.prototype` or null with no `undefined` property — exactly the values
- * `JSON.parse(JSON.stringify(v))` gives back unchanged (a `Date`, `NaN`, `-0` or `undefined`
- * member would come back as something else, so such a value is frozen but not sealed).
+ * `JSON.parse(JSON.stringify(v))` gives back unchanged, -0 aside (it comes back as 0): a `Date`,
+ * `NaN` or `undefined` member would come back as something else, so such a value is frozen but
+ * not sealed.
  */
 export function sealJson(value: unknown): boolean {
-  if (typeof value === 'object' && value !== null && sealed.has(value)) return true;
+  // Only a frozen object can be sealed; isFrozen is far cheaper than a WeakSet lookup.
+  if (typeof value === 'object' && value !== null && Object.isFrozen(value) && sealed.has(value)) return true;
   const json = freezeWalk(value, 0);
   if (json && typeof value === 'object' && value !== null) sealed.add(value);
   return json;
@@ -43,7 +45,7 @@ export function sealJson(value: unknown): boolean {
  * so a holder that would copy it (to keep callers from changing what it stores) may keep it as is.
  */
 export function isSealed(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && sealed.has(value);
+  return typeof value === 'object' && value !== null && Object.isFrozen(value) && sealed.has(value);
 }
 
 /** Freezes everything reachable from `value`; true when all of it is plain JSON data. */
@@ -53,7 +55,7 @@ function freezeWalk(value: unknown, depth: number): boolean {
     case 'boolean':
       return true;
     case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0); // -0 comes back as 0
+      return Number.isFinite(value); // -0 comes back as 0, which === -0
     case 'object':
       break;
     default:
@@ -61,7 +63,7 @@ function freezeWalk(value: unknown, depth: number): boolean {
   }
   if (value === null) return true;
   if (depth >= MAX_DEPTH) return false;
-  if (sealed.has(value)) return true;
+  if (Object.isFrozen(value) && sealed.has(value)) return true;
   let json = true;
   if (Array.isArray(value)) {
     Object.freeze(value);

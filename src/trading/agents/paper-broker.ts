@@ -115,6 +115,18 @@ export class PaperBroker {
    * shorts are off, or an exposure-increasing order the margin rule rejects at the last close.
    */
   submit(request: OrderRequest): string {
+    const placed = this.place(request);
+    if ('id' in placed) return placed.id;
+    throw new ValidationError(placed.field, placed.reason);
+  }
+
+  /**
+   * {@link submit} for callers to whom a refused order is an outcome, not a failure (a backtest
+   * records it and goes on): a short when shorts are off or a margin refusal comes back as
+   * `{ field, reason }` instead of an exception, which costs a stack trace each.
+   * @throws ValidationError for a malformed order or an unknown symbol.
+   */
+  place(request: OrderRequest): { id: string } | { field: string; reason: string } {
     const o = parseParams(orderRequestSchema, request, 'order');
     if (!this.#marks.has(o.symbol)) {
       throw new ValidationError(
@@ -124,16 +136,16 @@ export class PaperBroker {
     }
     const signed = o.side === 'buy' ? o.quantity : -o.quantity;
     if (!this.#o.allowShort && this.positionUnits(o.symbol) + this.#pendingSellUnits(o.symbol) + signed < 0) {
-      throw new ValidationError(
-        'order.quantity',
-        `would sell short ${o.quantity} ${o.symbol}; shorts are off`,
-      );
+      return {
+        field: 'order.quantity',
+        reason: `would sell short ${o.quantity} ${o.symbol}; shorts are off`,
+      };
     }
     const mark = this.#marks.get(o.symbol);
     const price = o.type === 'limit' ? (o.limitPrice ?? 0) : (mark?.price ?? 0);
     if (price > 0) {
       const problem = this.#marginProblem(o.symbol, signed, price);
-      if (problem !== null) throw new ValidationError('order.quantity', problem);
+      if (problem !== null) return { field: 'order.quantity', reason: problem };
     }
     const id = `paper-${this.#nextId++}`;
     const order: PaperOrder = {
@@ -150,7 +162,7 @@ export class PaperBroker {
     const open = this.#open.get(o.symbol);
     if (open === undefined) this.#open.set(o.symbol, [order]);
     else open.push(order);
-    return id;
+    return { id };
   }
 
   /** Cancels an open order. @throws ConclaveError NOT_FOUND / CONFLICT. */

@@ -7,7 +7,7 @@ import type { RiskLevel } from '../../coordination/index.ts';
 import { ValidationError } from '../../core/index.ts';
 import type { Bar } from '../market-data/bar.ts';
 import { parseParams } from './params.ts';
-import { clamp, normalQuantile, quantile, RollingWindow } from './stats.ts';
+import { clamp, normalQuantile, RollingWindow } from './stats.ts';
 
 /**
  * Risk parameters, every one optional with a default. Volatilities and drawdowns are fractions
@@ -55,16 +55,16 @@ export interface PortfolioSnapshot {
  */
 function checkPortfolio(portfolio: PortfolioSnapshot): Required<PortfolioSnapshot> {
   const positionUnits = portfolio.positionUnits ?? 0;
-  for (const [field, value] of [
-    ['equity', portfolio.equity],
-    ['peakEquity', portfolio.peakEquity],
-    ['positionUnits', positionUnits],
-  ] as const) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new ValidationError(`portfolio.${field}`, `must be a finite number (got ${String(value)})`);
-    }
-  }
+  checkFinite('equity', portfolio.equity);
+  checkFinite('peakEquity', portfolio.peakEquity);
+  checkFinite('positionUnits', positionUnits);
   return { equity: portfolio.equity, peakEquity: portfolio.peakEquity, positionUnits };
+}
+
+function checkFinite(field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ValidationError(`portfolio.${field}`, `must be a finite number (got ${String(value)})`);
+  }
 }
 
 /** Value at risk over one bar, as a loss fraction (positive) and in money for `position_value`. */
@@ -103,8 +103,8 @@ export interface RiskResult {
 }
 
 /**
- * Incremental risk state: one `update(bar)` per bar (O(1)); `assess(portfolio)` on demand
- * (O(lookbackBars · log) for the historical VaR quantile).
+ * Incremental risk state: one `update(bar)` per bar (a binary search and a short move: the
+ * returns window is kept sorted for the historical VaR quantile); `assess(portfolio)` on demand, O(1).
  * @remarks Rules: level `blocked` when drawdown from peak equity ≥ `maxDrawdown` or equity ≤ 0;
  * `high` while fewer than `minObservations` returns are known; otherwise by
  * overall_score = 0.6 · vol/`volatilityCeiling` + 0.4 · drawdown/`maxDrawdown` (clamped), `high` at
@@ -116,12 +116,15 @@ export interface RiskResult {
 export class RiskTracker {
   readonly params: RiskParams;
   readonly #returns: RollingWindow;
+  /** The standard normal quantile at the VaR confidence level (a constant of the params). */
+  readonly #z: number;
   #lastClose: number | null = null;
   #lastTimestampMs: number | null = null;
 
   constructor(params?: RiskParamsInput) {
     this.params = compileRiskParams(params);
-    this.#returns = new RollingWindow(this.params.lookbackBars);
+    this.#returns = new RollingWindow(this.params.lookbackBars, { sorted: true });
+    this.#z = normalQuantile(this.params.confidenceLevel);
   }
 
   /** Adds the next bar (oldest first). */
@@ -147,9 +150,8 @@ export class RiskTracker {
     const vol = n >= 2 ? this.realizedVolatility() : 0;
     const sigma = n >= 2 ? this.#returns.sampleStdDev() : 0;
     const alpha = 1 - p.confidenceLevel;
-    const historical = n > 0 ? Math.max(0, -quantile(this.#returns.toArray(), alpha)) : 0;
-    const parametric =
-      n >= 2 ? Math.max(0, normalQuantile(p.confidenceLevel) * sigma - this.#returns.mean()) : 0;
+    const historical = n > 0 ? Math.max(0, -this.#returns.quantile(alpha)) : 0;
+    const parametric = n >= 2 ? Math.max(0, this.#z * sigma - this.#returns.mean()) : 0;
 
     const capNotional = Math.max(0, p.maxPositionFraction * snap.equity);
     const targetNotional = vol > 0 ? (snap.equity * p.targetVolatility) / vol : capNotional;

@@ -3,6 +3,7 @@
  * moments). Indicator math lives in the trading-signals library; this is only the statistics it
  * does not provide.
  */
+import { ConclaveError, ValidationError } from '../../core/errors.ts';
 
 /** `value` limited to [min, max]. */
 export function clamp(value: number, min: number, max: number): number {
@@ -83,24 +84,36 @@ export function normalQuantile(p: number): number {
   );
 }
 
+/** Options for {@link RollingWindow}. */
+export interface RollingWindowOptions {
+  /**
+   * Also keep the values in order, so {@link RollingWindow.quantile} is O(1) (each push then costs
+   * a binary search and a move of up to `capacity` numbers). Such a window refuses NaN.
+   */
+  sorted?: boolean;
+}
+
 /**
  * A fixed-capacity window of numbers with O(1) push and running sum and sum of squares, for
- * rolling means and standard deviations per bar.
+ * rolling means and standard deviations per bar, and optionally rolling quantiles.
  * @remarks The running sums are recomputed from the window every `capacity` pushes, so rounding
  * drift cannot accumulate over a long backtest.
  */
 export class RollingWindow {
   readonly capacity: number;
   readonly #values: Float64Array;
+  /** The held values ascending (sorted windows only). */
+  readonly #sorted: Float64Array | undefined;
   #start = 0;
   #size = 0;
   #sum = 0;
   #sumSquares = 0;
   #pushesSinceResync = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, options: RollingWindowOptions = {}) {
     this.capacity = capacity;
     this.#values = new Float64Array(capacity);
+    this.#sorted = options.sorted === true ? new Float64Array(capacity) : undefined;
   }
 
   /** Number of values held (at most `capacity`). */
@@ -115,6 +128,20 @@ export class RollingWindow {
 
   /** Appends `value`, evicting the oldest when full. */
   push(value: number): void {
+    const sorted = this.#sorted;
+    if (sorted !== undefined) {
+      if (Number.isNaN(value))
+        throw new ValidationError('value', 'must be a number, got NaN (sorted window)');
+      let n = this.#size;
+      if (n === this.capacity) {
+        const at = lowerBound(sorted, n, this.#values[this.#start] ?? 0);
+        sorted.copyWithin(at, at + 1, n);
+        n--;
+      }
+      const at = lowerBound(sorted, n, value);
+      sorted.copyWithin(at + 1, at, n);
+      sorted[at] = value;
+    }
     if (this.#size === this.capacity) {
       const old = this.#values[this.#start] ?? 0;
       this.#sum -= old;
@@ -143,6 +170,32 @@ export class RollingWindow {
     return Math.sqrt(Math.max(0, variance));
   }
 
+  /**
+   * The `p` quantile of the held values, exactly as {@link quantile} over {@link toArray} would
+   * give it, in O(1). Sorted windows only; NaN when empty.
+   */
+  quantile(p: number): number {
+    const sorted = this.#sorted;
+    if (sorted === undefined)
+      throw new ConclaveError('INTERNAL', 'quantile() needs a window created with sorted: true');
+    const n = this.#size;
+    if (n === 0) return Number.NaN;
+    const q = clamp(p, 0, 1);
+    // quantile()'s arithmetic: above the median, the lower tail of the negated values.
+    if (q <= 0.5) {
+      const position = (n - 1) * q;
+      const below = Math.floor(position);
+      const lower = sorted[below] ?? Number.NaN;
+      const upper = sorted[Math.min(below + 1, n - 1)] ?? Number.NaN;
+      return lower + (upper - lower) * (position - below);
+    }
+    const position = (n - 1) * (1 - q);
+    const below = Math.floor(position);
+    const lower = -(sorted[n - 1 - below] ?? Number.NaN);
+    const upper = -(sorted[n - 1 - Math.min(below + 1, n - 1)] ?? Number.NaN);
+    return -(lower + (upper - lower) * (position - below));
+  }
+
   /** The held values, oldest first. */
   toArray(): number[] {
     const out = new Array<number>(this.#size);
@@ -162,4 +215,16 @@ export class RollingWindow {
     this.#sum = sum;
     this.#sumSquares = sumSquares;
   }
+}
+
+/** The first index in `sorted[0, n)` whose value is not below `value`. */
+function lowerBound(sorted: Float64Array, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -39,13 +39,17 @@ export function act(
   let rejected: string | null = null;
   if (change.deltaUnits !== 0) {
     try {
-      const id = broker.submit({
+      const placed = broker.place({
         symbol,
         side: change.deltaUnits > 0 ? 'buy' : 'sell',
         quantity: Math.abs(change.deltaUnits),
       });
-      meta.set(id, { corrId: decision.corr_id, signalTimestampMs: t, intent: change.intent });
-      stats.orders++;
+      if ('id' in placed) {
+        meta.set(placed.id, { corrId: decision.corr_id, signalTimestampMs: t, intent: change.intent });
+        stats.orders++;
+      } else {
+        rejected = `${placed.field}: ${placed.reason}`; // as ValidationError words it
+      }
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       rejected = err.message;

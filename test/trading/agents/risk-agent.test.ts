@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { riskAnalysisSchema, RISK_LEVELS } from '../../../src/coordination/index.ts';
 import { ValidationError } from '../../../src/core/index.ts';
-import { assessRisk, normalQuantile, quantile, RiskTracker } from '../../../src/trading/agents/index.ts';
+import {
+  assessRisk,
+  normalQuantile,
+  quantile,
+  RiskTracker,
+  RollingWindow,
+} from '../../../src/trading/agents/index.ts';
 import { makeBars } from './bars.ts';
 
 const flatPortfolio = { equity: 100_000, peakEquity: 100_000 };
@@ -105,5 +111,32 @@ describe('quantile', () => {
       ),
       { seed: 7 },
     );
+  });
+});
+
+describe('RollingWindow sorted', () => {
+  it('gives exactly the quantile of its values at every push, through evictions', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { maxLength: 200 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }),
+        (capacity, values, ps) => {
+          const window = new RollingWindow(capacity, { sorted: true });
+          for (const v of values) {
+            window.push(v);
+            for (const p of ps)
+              expect(Object.is(window.quantile(p), quantile(window.toArray(), p))).toBe(true);
+          }
+        },
+      ),
+      { seed: 11 },
+    );
+  });
+
+  it('refuses NaN, and quantile() on a window that is not sorted', () => {
+    expect(() => new RollingWindow(3, { sorted: true }).push(Number.NaN)).toThrow(ValidationError);
+    expect(Number.isNaN(new RollingWindow(3, { sorted: true }).quantile(0.5))).toBe(true);
+    expect(() => new RollingWindow(3).quantile(0.5)).toThrow(/sorted: true/);
   });
 });

@@ -64,7 +64,8 @@ export interface BuildAppOptions {
  * Builds the REST API over a Conclave: zod-validated routes, API-key authentication with roles
  * and per-key rate limits, an OpenAPI document at GET /docs/json, live events, signed task
  * callbacks, and one JSON error shape. The instance is not listening; call `listenApi` (or use
- * `inject` in tests). Throws `CONFIG_INVALID` for a bad key setup, or a non-loopback
+ * `inject` in tests). When it gets ready it resumes what a previous process left unfinished:
+ * queued or running backtests, and callback deliveries still pending. Throws `CONFIG_INVALID` for a bad key setup, or a non-loopback
  * `server.host` without keys.
  */
 export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): ConclaveServer {
@@ -96,10 +97,24 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
       maxAttempts: server.callback_max_attempts,
       baseDelayMs: server.callback_retry_delay_seconds * 1000,
     },
-    { dispatcher: conclave.dispatcher, clock: conclave.clock, logger: conclave.logger },
+    {
+      dispatcher: conclave.dispatcher,
+      clock: conclave.clock,
+      logger: conclave.logger,
+      store: conclave.store.callbacks,
+      metrics: conclave.metrics,
+    },
   );
   callbacks.start();
-  const backtests = new BacktestRunner(conclave.store, conclave.clock, options.backtests);
+  const backtests = new BacktestRunner(
+    { store: conclave.store, clock: conclave.clock, logger: conclave.logger, metrics: conclave.metrics },
+    options.backtests,
+  );
+  // Work a previous process accepted but did not finish resumes before the API takes requests.
+  app.addHook('onReady', async () => {
+    await backtests.recover();
+    await callbacks.resume();
+  });
   app.addHook('onListen', (done) => {
     logListening(app, conclave);
     done();

@@ -1,10 +1,12 @@
 import type { Clock } from '../core/clock.ts';
 import { ConclaveError, isConclaveError, type SerializedError } from '../core/errors.ts';
-import type { Store } from '../store/index.ts';
+import type { BacktestRecord, Store } from '../store/index.ts';
+import type { ConclaveMetrics, Logger } from '../telemetry/index.ts';
 import type { Bar, MarketDataSource } from '../trading/market-data/index.ts';
 import { VegaDatasetsSource } from '../trading/market-data/index.ts';
 import { compileBacktestOptions, runBacktest, type BacktestResult } from '../trading/sandbox/index.ts';
 import type { BacktestPlan } from './backtest-plan.ts';
+import { replanBacktest } from './backtest-replan.ts';
 
 /** Options for the in-process backtest runner. */
 export interface BacktestRunnerOptions {
@@ -14,6 +16,23 @@ export interface BacktestRunnerOptions {
   maxQueued?: number;
   /** Where bars come from. Default the bundled vega-datasets data. */
   source?: MarketDataSource;
+}
+
+/** What the runner needs from Conclave. */
+export interface BacktestRunnerDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Counts backtests recovered on start; optional so a bare runner can run without metrics. */
+  metrics?: Pick<ConclaveMetrics, 'backtestsRecovered'>;
+}
+
+/** What {@link BacktestRunner.recover} did with the backtests a previous process left. */
+export interface RecoveredBacktests {
+  /** Planned again from their records and queued to run. */
+  requeued: number;
+  /** Marked failed: their records could not be planned again faithfully. */
+  failed: number;
 }
 
 /** A backtest to run: its id, the stored strategy (if any), the request as recorded, the plan. */
@@ -32,16 +51,24 @@ interface Entry {
 /** Bars processed between yields to the event loop, so the API keeps answering during a run. */
 const BARS_PER_YIELD = 64;
 
+/** Unfinished records read per page when recovering. */
+const RECOVER_PAGE = 500;
+
 /**
  * Runs backtests in this process, a bounded number at once, the rest queued in memory (bounded
  * too). Every transition is written to `store.backtests`; progress lives here while a run is on.
  * @remarks A run is CPU-bound; it yields to the event loop every {@link BARS_PER_YIELD} bars so
- * requests are served meanwhile. On close, running backtests are aborted and queued ones marked
- * failed with `SHUTTING_DOWN`, so no record is left claiming work nobody is doing.
+ * requests are served meanwhile. Accepted work is not lost to a restart: on close, running
+ * backtests are aborted and put back to `queued` with the queued ones, and
+ * {@link BacktestRunner.recover} (on start) plans every `queued` or `running` record again from
+ * its stored request and runs it — the plan is a pure function of the record, so it is the run
+ * that was accepted. A record that cannot be planned again is failed, saying to resubmit.
  */
 export class BacktestRunner {
   readonly #store: Store;
   readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #metrics: BacktestRunnerDeps['metrics'];
   readonly #source: MarketDataSource;
   readonly #maxConcurrent: number;
   readonly #maxQueued: number;
@@ -49,9 +76,11 @@ export class BacktestRunner {
   readonly #running = new Map<string, { progress: number; abort: AbortController; done: Promise<void> }>();
   #closed = false;
 
-  constructor(store: Store, clock: Clock, options: BacktestRunnerOptions = {}) {
-    this.#store = store;
-    this.#clock = clock;
+  constructor(deps: BacktestRunnerDeps, options: BacktestRunnerOptions = {}) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+    this.#metrics = deps.metrics;
     this.#source = options.source ?? new VegaDatasetsSource();
     this.#maxConcurrent = options.maxConcurrent ?? 2;
     this.#maxQueued = options.maxQueued ?? 16;
@@ -108,17 +137,86 @@ export class BacktestRunner {
     return { running: this.#running.size, queued: this.#queue.length };
   }
 
-  /** Aborts running backtests, fails queued ones, and waits until every record says so. */
+  /**
+   * Picks up the backtests a previous process left `queued` or `running`, oldest first: each is
+   * planned again from its recorded request and queued (its record back to `queued`), or, when
+   * that cannot be done faithfully, failed with `SHUTTING_DOWN` saying to resubmit. Resolves once
+   * they are queued, not run. Recovered runs may exceed `maxQueued`; new submits wait for room.
+   * Call once on start, before the API takes requests.
+   */
+  async recover(): Promise<RecoveredBacktests> {
+    const left: BacktestRecord[] = [];
+    for (let offset = 0; ; offset += RECOVER_PAGE) {
+      const page = await this.#store.backtests.list({
+        statuses: ['queued', 'running'],
+        limit: RECOVER_PAGE,
+        offset,
+      });
+      left.push(...page);
+      if (page.length < RECOVER_PAGE) break;
+    }
+    // Listed newest first; run them in the order they were accepted.
+    left.reverse();
+    const recovered: RecoveredBacktests = { requeued: 0, failed: 0 };
+    for (const record of left) {
+      if (this.#closed) break;
+      if (this.#running.has(record.id) || this.#queue.some((e) => e.job.id === record.id)) continue;
+      let plan: BacktestPlan;
+      try {
+        plan = replanBacktest(record.options, record.id);
+      } catch (err) {
+        const why = isConclaveError(err) ? err.message : 'its recorded request could not be read';
+        await this.#fail(
+          record.id,
+          new ConclaveError('SHUTTING_DOWN', `interrupted by shutdown; resubmit (${why})`, {
+            retryable: true,
+            cause: err,
+            details: { backtest_id: record.id, ...(isConclaveError(err) ? { reason: err.code } : {}) },
+          }),
+        );
+        this.#logger.warn(
+          { event: 'backtest_not_recovered', backtest_id: record.id, error: why },
+          'backtest left unfinished by the previous process cannot run again; failed it',
+        );
+        recovered.failed++;
+        continue;
+      }
+      if (record.status === 'running') {
+        await this.#store.backtests.update(record.id, { status: 'queued', startedAt: null });
+      }
+      const job: BacktestJob = {
+        id: record.id,
+        strategyId: record.strategyId,
+        request: record.options,
+        plan,
+      };
+      this.#queue.push({ job, inserted: Promise.resolve() });
+      recovered.requeued++;
+    }
+    if (recovered.requeued > 0) this.#metrics?.backtestsRecovered.labels('requeued').inc(recovered.requeued);
+    if (recovered.failed > 0) this.#metrics?.backtestsRecovered.labels('failed').inc(recovered.failed);
+    if (left.length > 0) {
+      this.#logger.info(
+        { event: 'backtests_recovered', requeued: recovered.requeued, failed: recovered.failed },
+        'backtests left unfinished by the previous process recovered',
+      );
+    }
+    this.#pump();
+    return recovered;
+  }
+
+  /**
+   * Aborts running backtests and puts them back to `queued`, leaves queued ones queued (both run
+   * again on the next start, see {@link BacktestRunner.recover}), and waits until every record
+   * says so.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     const waiting = this.#queue.splice(0);
-    const reason = new ConclaveError('SHUTTING_DOWN', 'the server shut down before the backtest ran');
+    const reason = new ConclaveError('SHUTTING_DOWN', 'the server shut down while the backtest ran');
     for (const r of this.#running.values()) r.abort.abort(reason);
     await Promise.allSettled([
-      ...waiting.map(async (e) => {
-        await e.inserted;
-        await this.#fail(e.job.id, reason);
-      }),
+      ...waiting.map((e) => e.inserted),
       ...[...this.#running.values()].map((r) => r.done),
     ]);
   }
@@ -171,6 +269,13 @@ export class BacktestRunner {
         finishedAt: this.#clock.now(),
       });
     } catch (err) {
+      if (state.abort.signal.aborted && this.#closed) {
+        // Shutdown, not failure: the run starts over on the next start.
+        await this.#store.backtests
+          .update(job.id, { status: 'queued', startedAt: null })
+          .catch(() => undefined);
+        return;
+      }
       const reason = state.abort.signal.aborted ? (state.abort.signal.reason as unknown) : err;
       await this.#fail(job.id, reason).catch(() => undefined);
     }

@@ -19,6 +19,10 @@ export type {
   BacktestStatus,
   BacktestUpdate,
   BacktestQuery,
+  CallbackDeliveryRecord,
+  CallbackDeliveryStatus,
+  CallbackDeliveryUpdate,
+  CallbackRepository,
   PageQuery,
 } from './store.ts';
 export { BACKTEST_STATUSES } from './store.ts';

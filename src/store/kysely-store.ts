@@ -8,6 +8,7 @@ import { guard } from './store-errors.ts';
 import type {
   AuditRepository,
   BacktestRepository,
+  CallbackRepository,
   SettingsRepository,
   Store,
   StrategyRepository,
@@ -16,6 +17,7 @@ import type {
 } from './store.ts';
 import { KyselyAuditRepository, type AuditBatchWriter } from './audit-repository.ts';
 import { KyselyBacktestRepository } from './backtest-repository.ts';
+import { KyselyCallbackRepository } from './callback-repository.ts';
 import { KyselySettingsRepository } from './settings-repository.ts';
 import { KyselyStrategyRepository } from './strategy-repository.ts';
 import { KyselyTaskRepository } from './task-repository.ts';
@@ -53,6 +55,7 @@ export class KyselyStore implements Store {
   readonly audit: AuditRepository;
   readonly strategies: StrategyRepository;
   readonly backtests: BacktestRepository;
+  readonly callbacks: CallbackRepository;
   /** The underlying kysely instance, for other repositories of this store. */
   readonly db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -74,6 +77,7 @@ export class KyselyStore implements Store {
     this.audit = new KyselyAuditRepository(db, options.auditWriter);
     this.strategies = new KyselyStrategyRepository(db);
     this.backtests = new KyselyBacktestRepository(db);
+    this.callbacks = new KyselyCallbackRepository(db);
   }
 
   async migrate(): Promise<void> {

@@ -7,6 +7,7 @@ import * as partialTaskIndexes from './migrations/0002-partial-task-indexes.ts';
 import * as workflowJournal from './migrations/0003-workflow-journal.ts';
 import * as settingsAndAudit from './migrations/0004-settings-and-audit.ts';
 import * as strategiesAndBacktests from './migrations/0005-strategies-and-backtests.ts';
+import * as callbackDeliveries from './migrations/0006-callback-deliveries.ts';
 
 /**
  * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003_workflow_journal': workflowJournal,
   '0004_settings_and_audit': settingsAndAudit,
   '0005_strategies_and_backtests': strategiesAndBacktests,
+  '0006_callback_deliveries': callbackDeliveries,
 };
 
 /** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */

@@ -1,7 +1,7 @@
 import type { ColumnType } from 'kysely';
 import type { TaskStatus } from '../core/task.ts';
 import type { RunStatus, WorkflowEventType } from '../core/workflow-run.ts';
-import type { BacktestStatus } from './store.ts';
+import type { BacktestStatus, CallbackDeliveryStatus } from './store.ts';
 
 /**
  * A BIGINT column (epoch-millisecond times, durations): BIGINT in PostgreSQL, INTEGER in SQLite.
@@ -72,6 +72,7 @@ export interface Database {
   audit_entries: AuditEntriesTable;
   strategies: StrategiesTable;
   backtests: BacktestsTable;
+  callback_deliveries: CallbackDeliveriesTable;
 }
 
 /** Converts a BIGINT read (a string from node-postgres, a number from SQLite) to a number. */
@@ -164,4 +165,21 @@ export interface BacktestsTable {
   created_at: BigIntColumn;
   started_at: NullableBigIntColumn;
   finished_at: NullableBigIntColumn;
+}
+
+/** The `callback_deliveries` table (migration 0006). */
+export interface CallbackDeliveriesTable {
+  id: string;
+  task_id: string;
+  corr_id: string | null;
+  url: string;
+  event: string;
+  /** The JSON body as sent (text, so the signed bytes are kept exactly). */
+  body: string;
+  status: CallbackDeliveryStatus;
+  attempts: number;
+  last_status: number | null;
+  error: string | null;
+  created_at: BigIntColumn;
+  updated_at: BigIntColumn;
 }

@@ -137,7 +137,8 @@ export interface BacktestUpdate {
   /** The bulky outputs (equity curve, trades), read back only through `getArtifacts`. */
   artifacts?: Record<string, unknown>;
   error?: SerializedError;
-  startedAt?: number;
+  /** Null clears it (a run put back in the queue to resume on the next start). */
+  startedAt?: number | null;
   finishedAt?: number;
 }
 
@@ -160,6 +161,55 @@ export interface BacktestRepository {
   list(query?: BacktestQuery): Promise<BacktestRecord[]>;
 }
 
+/** Where a callback delivery is: still to be sent, or ended one way or the other. */
+export type CallbackDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/**
+ * One callback delivery: the exact body POSTed to `url` (signed afresh on every attempt), recorded
+ * before the first attempt so a delivery still retrying when the process stops resumes on the
+ * next start.
+ */
+export interface CallbackDeliveryRecord {
+  /** The delivery id, sent as `x-conclave-delivery` on every attempt, across restarts too. */
+  id: string;
+  taskId: string;
+  corrId: string | null;
+  url: string;
+  /** The event name, sent as `x-conclave-event` (`task.finished`). */
+  event: string;
+  /** The JSON body, byte for byte as sent and signed. */
+  body: string;
+  status: CallbackDeliveryStatus;
+  /** Attempts made so far, across restarts. */
+  attempts: number;
+  /** The receiver's last HTTP status, null when no attempt got an answer. */
+  lastStatus: number | null;
+  /** Why it has not been delivered (yet), null when delivered or not tried. */
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A change to a callback delivery after attempts. */
+export interface CallbackDeliveryUpdate {
+  status: CallbackDeliveryStatus;
+  attempts: number;
+  lastStatus: number | null;
+  error: string | null;
+  updatedAt: number;
+}
+
+/** Callback deliveries: recorded before the first attempt, ended delivered or failed. */
+export interface CallbackRepository {
+  /** Records a new delivery; a taken id is `CONFLICT`. */
+  insert(record: CallbackDeliveryRecord): Promise<void>;
+  /** Applies an update; `NOT_FOUND` for an unknown id. */
+  update(id: string, update: CallbackDeliveryUpdate): Promise<void>;
+  get(id: string): Promise<CallbackDeliveryRecord | undefined>;
+  /** Deliveries still `pending`, oldest first (by creation time, then id). */
+  listPending(query?: PageQuery): Promise<CallbackDeliveryRecord[]>;
+}
+
 /** The store: repositories plus lifecycle. */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
@@ -169,6 +219,7 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly strategies: StrategyRepository;
   readonly backtests: BacktestRepository;
+  readonly callbacks: CallbackRepository;
   /** Applies pending migrations (idempotent; called on start). */
   migrate(): Promise<void>;
   /** Cheap liveness probe. */

@@ -23,6 +23,12 @@ export class ConclaveMetrics {
   readonly stateDegraded: Gauge;
   /** 1 while the bus is connected (always 1 for the in-process bus). */
   readonly busConnected: Gauge;
+  /** Callback deliveries that ended: `delivered`, or `failed` for good. */
+  readonly callbackDeliveries: Counter<'outcome'>;
+  /** Pending callback deliveries a previous process left, picked up on start. */
+  readonly callbacksResumed: Counter;
+  /** Backtests a previous process left queued or running: `requeued`, or `failed` when they cannot run again. */
+  readonly backtestsRecovered: Counter<'outcome'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
@@ -89,6 +95,23 @@ export class ConclaveMetrics {
     this.busConnected = new Gauge({
       name: 'conclave_bus_connected',
       help: 'Bus connection: 1 while connected, 0 while reconnecting or closed',
+      registers,
+    });
+    this.callbackDeliveries = new Counter({
+      name: 'conclave_callback_deliveries_total',
+      help: 'Task callbacks that ended, by outcome (delivered, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.callbacksResumed = new Counter({
+      name: 'conclave_callback_deliveries_resumed_total',
+      help: 'Pending task callbacks left by a previous process and resumed on start',
+      registers,
+    });
+    this.backtestsRecovered = new Counter({
+      name: 'conclave_backtests_recovered_total',
+      help: 'Backtests left queued or running by a previous process, by outcome (requeued, failed)',
+      labelNames: ['outcome'],
       registers,
     });
   }

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MarketDataSource } from '../../src/trading/market-data/index.ts';
 import {
   API_KEYS_CONFIG,
   KEYS,
@@ -9,6 +8,7 @@ import {
   postJson,
   type TestServer,
 } from './helpers.ts';
+import { backtestFinished, stuckSource } from './backtest-support.ts';
 
 let t: TestServer;
 afterEach(async () => {
@@ -17,28 +17,6 @@ afterEach(async () => {
 
 const inline = { name: 'SPX momentum', symbols: ['SPX'], template: 'momentum' };
 const window2008 = { from: '2008-01-01', to: '2008-12-31' };
-
-/** Polls GET /backtest/{id} until the run has ended. */
-async function finished(id: string, query = ''): Promise<Record<string, unknown>> {
-  return vi.waitFor(
-    async () => {
-      const res = await getJson(t.app, `/backtest/${id}${query}`);
-      expect(['completed', 'failed']).toContain(res.body['status']);
-      return res.body;
-    },
-    { timeout: 20_000, interval: 20 },
-  );
-}
-
-/** A source whose fetches never answer until aborted: runs that hold their slot. */
-const stuck: MarketDataSource = {
-  name: 'stuck',
-  listSymbols: () => Promise.resolve(['SPX']),
-  fetchBars: (_req, signal) =>
-    new Promise((_resolve, reject) =>
-      signal?.addEventListener('abort', () => reject(signal.reason as Error)),
-    ),
-};
 
 describe('backtests over HTTP', () => {
   it('runs a stored strategy on the real S&P 500 data and reports summary, manifest, equity and trades', async () => {
@@ -55,7 +33,7 @@ describe('backtests over HTTP', () => {
     expect(res.body).toMatchObject({ status: 'queued' });
     const id = res.body['backtest_id'] as string;
     expect(res.body['links']).toEqual({ self: `/backtest/${id}` });
-    const done = await finished(id);
+    const done = await backtestFinished(t, id);
     expect(done).toMatchObject({
       backtest_id: id,
       strategy_id: 'spx_mom',
@@ -91,7 +69,7 @@ describe('backtests over HTTP', () => {
       to: '2030-06-30',
     });
     expect(res.status).toBe(202);
-    const done = await finished(res.body['backtest_id'] as string);
+    const done = await backtestFinished(t, res.body['backtest_id'] as string);
     expect(done).toMatchObject({ status: 'failed', strategy_id: null, progress: null, links: null });
     expect(done['error']).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect((done['error'] as { message: string }).message).toContain('bars');
@@ -149,9 +127,9 @@ describe('backtests over HTTP', () => {
     expect(bad.body['detail']).toContain('include');
   });
 
-  it('runs a bounded number at once, queues the next, refuses with 503 QUEUE_FULL, and fails both on close', async () => {
+  it('runs a bounded number at once, queues the next, refuses with 503 QUEUE_FULL, and requeues both on close', async () => {
     t = await makeTestServer({
-      app: { env: {}, backtests: { maxConcurrent: 1, maxQueued: 1, source: stuck } },
+      app: { env: {}, backtests: { maxConcurrent: 1, maxQueued: 1, source: stuckSource } },
     });
     const first = await postJson(t.app, '/backtest', { strategy: inline });
     const second = await postJson(t.app, '/backtest', { strategy: inline });
@@ -172,7 +150,8 @@ describe('backtests over HTTP', () => {
     await t.app.close();
     for (const id of [firstId, secondId]) {
       const row = await t.conclave.store.backtests.get(id);
-      expect(row).toMatchObject({ status: 'failed', error: { code: 'SHUTTING_DOWN' } });
+      // Accepted work is not lost: both run again on the next start (backtests-restart.test.ts).
+      expect(row).toMatchObject({ status: 'queued', startedAt: null, error: null });
     }
   });
 

@@ -1,51 +1,27 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signCallback } from '../../src/server/index.ts';
+import { startCallbackReceiver, verifySignature, type CallbackReceiver } from './callback-receiver.ts';
 import { makeTestServer, postJson, type TestServer } from './helpers.ts';
 
 const SECRET = 'callback-secret-0123456789';
 
 let t: TestServer | undefined;
-let receiver: Server | undefined;
+let receiver: CallbackReceiver | undefined;
 afterEach(async () => {
   await t?.close();
   t = undefined;
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  await receiver?.close();
   receiver = undefined;
 });
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 /** A local receiver answering each POST with the next status in `statuses` (then 200). */
-async function startReceiver(statuses: number[] = []): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.statusCode = statuses.shift() ?? 200;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-  const { port } = receiver.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook?token=abc`, received };
+async function startReceiver(statuses: number[] = []): Promise<CallbackReceiver> {
+  receiver = await startCallbackReceiver(() => statuses.shift() ?? 200);
+  return receiver;
 }
 
-/** What a receiver does to check a callback: recompute the HMAC over `<t>.<body>`. */
-function verify(header: string, body: string, secret: string): boolean {
-  const parts = Object.fromEntries(header.split(',').map((p) => p.split('=') as [string, string]));
-  const expected = createHmac('sha256', secret).update(`${parts['t']}.${body}`).digest();
-  const given = Buffer.from(parts['v1'] ?? '', 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+const verify = verifySignature;
 
 const callbackConfig = {
   server: { callback_secret: SECRET, callback_retry_delay_seconds: 0.01, callback_timeout_seconds: 1 },
@@ -127,10 +103,9 @@ describe('callback_url', () => {
 
   it('survives a receiver that is down: the task completes and the app closes', async () => {
     const { url } = await startReceiver();
-    await new Promise<void>((resolve) => receiver!.close(() => resolve()));
-    receiver = undefined;
+    await receiver!.close();
     t = await makeTestServer({ config: { server: { ...callbackConfig.server, callback_max_attempts: 20 } } });
-    const warn = vi.spyOn(t.conclave.logger, 'warn');
+    const info = vi.spyOn(t.conclave.logger, 'info');
     const res = await postJson(t.app, '/orchestrate', {
       pattern: 'analyze_momentum',
       payload: {},
@@ -140,15 +115,18 @@ describe('callback_url', () => {
     expect(task.status).toBe('completed');
     const status = await t.app.inject({ method: 'GET', url: `/status/${task.id}` });
     expect(status.statusCode).toBe(200);
-    // Closing abandons the retries still waiting.
+    // Closing abandons the retries still waiting; the delivery stays pending for the next start
+    // (callbacks-restart.test.ts).
     const started = Date.now();
-    await t.close();
-    t = undefined;
+    await t.app.close();
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(warn).toHaveBeenCalledWith(
-      expect.objectContaining({ event: 'callback_failed' }),
-      'callback not delivered',
+    expect(info).toHaveBeenCalledWith(
+      expect.objectContaining({ event: 'callback_suspended', task_id: task.id }),
+      'callback pending: resumes on the next start',
     );
+    const [pending] = await t.conclave.store.callbacks.listPending();
+    expect(pending).toMatchObject({ taskId: task.id, status: 'pending' });
+    expect(pending?.attempts).toBeGreaterThanOrEqual(1);
   });
 
   it('sends unsigned callbacks when no secret is configured, warning once', async () => {

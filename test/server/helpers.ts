@@ -37,6 +37,8 @@ export async function makeTestServer(
     agents?: { name: string; capabilities: string[]; handler: InprocHandler; maxConnections?: number }[];
     /** Options for buildApp; `env` defaults to an empty environment. */
     app?: BuildAppOptions;
+    /** A SQLite file to keep the store in (to restart on it); default an in-memory store. */
+    storePath?: string;
   } = {},
 ): Promise<TestServer> {
   const clock = new ManualClock(Date.UTC(2025, 10, 3, 10, 30));
@@ -50,7 +52,7 @@ export async function makeTestServer(
       ...options.config,
     },
   });
-  const store = await openSqliteStore({ path: ':memory:' });
+  const store = await openSqliteStore({ path: options.storePath ?? ':memory:' });
   const conclave = await createConclave(config, { store, clock });
   conclave.registerInprocAgent({
     name: 'quant',

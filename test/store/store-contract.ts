@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
+import { callbackCases } from './callback-cases.ts';
 import { deadLetterCases } from './dead-letter-cases.ts';
 import { makeFullTask } from './fixtures.ts';
 import { strategyBacktestCases } from './strategy-backtest-cases.ts';
@@ -52,5 +53,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     taskCases(access);
     deadLetterCases(access);
     strategyBacktestCases(access);
+    callbackCases(access);
   });
 }

@@ -123,6 +123,13 @@ export function strategyBacktestCases(store: StoreAccess): void {
       expect(read?.finishedAt).toBe(5);
     });
 
+    it('goes back to queued with its start cleared (a run interrupted by shutdown)', async () => {
+      const bt = makeBacktest({ status: 'running', startedAt: 1_700_000_000_500 });
+      await backtests().insert(bt);
+      await backtests().update(bt.id, { status: 'queued', startedAt: null });
+      expect(await backtests().get(bt.id)).toStrictEqual({ ...bt, status: 'queued', startedAt: null });
+    });
+
     it('refuses a taken id and an update of an unknown one', async () => {
       const bt = makeBacktest();
       await backtests().insert(bt);

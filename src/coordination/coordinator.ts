@@ -12,6 +12,7 @@ import type { CorrelationSnapshot, JoinPolicy } from '../state/shared-state.ts';
 import { buildAuditEntry, buildDecision } from './decision.ts';
 import { resolveFanIn, type FanInPolicy } from './fan-in-policy.ts';
 import type { PolicyOutcome } from './policy.ts';
+import type { StagedOutcome } from './stages.ts';
 import { applyRoute, buildRoutingContext } from './routing-rules.ts';
 import { checkEnriched, type Decision, type EnrichedSignal } from './schemas.ts';
 export type * from './coordinator-types.ts';
@@ -286,24 +287,28 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       return this.#decideInSpan(corrId, stored, fanIn, firstAtMs, timedOut, recovering);
     }
     const started = this.#d.clock.now();
-    const first = await this.#d.state.remember(`decision:${corrId}`, this.#o.idempotencyTtlMs);
+    const key = `decision:${corrId}`; // the idempotency key, and the decision's message id
+    const first = await this.#d.state.remember(key, this.#o.idempotencyTtlMs);
     if (!first && !recovering) return;
     if (this.#o.rateLimitRps !== undefined) await this.#waitForToken(this.#o.rateLimitRps);
     const signals = deepFreeze(stored as Record<string, EnrichedSignal>);
     const agents = Object.keys(signals);
     const missing = fanIn.requiredAgents.filter((a) => !Object.hasOwn(signals, a));
     const partial = missing.length > 0;
-    const staged =
-      agents.length < fanIn.minAgents
-        ? undefined
-        : this.#d.stages === undefined
-          ? { outcome: this.#d.policy.decide(signals, { partial, missing }) }
-          : await this.#d.stages.run(corrId, signals, { partial, missing });
-    const raw: PolicyOutcome = staged?.outcome ?? {
-      action: 'insufficient_data',
-      reason: `insufficient_agents: missing ${missing.join(', ')}`,
-      confidence: 0,
-    };
+    let raw: PolicyOutcome;
+    let staged: StagedOutcome | undefined;
+    if (agents.length < fanIn.minAgents) {
+      raw = {
+        action: 'insufficient_data',
+        reason: `insufficient_agents: missing ${missing.join(', ')}`,
+        confidence: 0,
+      };
+    } else if (this.#d.stages === undefined) {
+      raw = this.#d.policy.decide(signals, { partial, missing });
+    } else {
+      staged = await this.#d.stages.run(corrId, signals, { partial, missing });
+      raw = staged.outcome;
+    }
     const match = this.#d.router.route(buildRoutingContext(signals, raw));
     const decidedAtMs = this.#d.clock.now();
     const decision = deepFreeze(
@@ -318,10 +323,8 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
         contributingAgents: agents,
         firstSignalAtMs: firstAtMs,
         decidedAtMs,
-        ...(staged !== undefined && 'stages' in staged ? { stages: staged.stages } : {}),
-        ...(staged !== undefined && 'workflowId' in staged && staged.workflowId !== undefined
-          ? { workflowId: staged.workflowId }
-          : {}),
+        stages: staged?.stages,
+        workflowId: staged?.workflowId,
       }),
     );
     const headers: Headers = { [HEADER.corrId]: corrId };
@@ -334,7 +337,7 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       });
       injectHeaders(headers); // every publish below continues the decision's trace
     }
-    await this.#publishDecision(corrId, decision, headers);
+    await this.#publishDecision(key, decision, headers);
     this.#count(decision);
     this.emit('decision', decision.action, decision.timings.latency_ms, decision);
     const pattern = this.#d.stages !== undefined ? 'sequential' : partial ? 'fan_in_partial' : 'fan_in';
@@ -353,22 +356,28 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       this.#deliver(corrId, S.portfolio, decision, options),
       this.#deliver(corrId, S.auditTrail, entry, options),
     );
-    if (this.#o.auditDecisions !== false) work.push(this.#audit('decision', corrId, entry));
-    const results = await Promise.allSettled(work);
-    for (const r of results) if (r.status === 'rejected') this.#stats.deliveryFailures++; // the audit store failed
+    if (this.#o.auditDecisions !== false)
+      work.push(this.#audit('decision', corrId, entry).catch(this.#auditFailed));
+    await Promise.all(work); // none rejects: deliveries handle their failures, the audit's is counted
   }
 
+  /** Counts a decision's audit entry the store refused (an arrow, so passing it allocates nothing). */
+  readonly #auditFailed = (): void => {
+    this.#stats.deliveryFailures++;
+  };
+
   /**
-   * The decision itself, with the message id `decision:<corr_id>` so the stream keeps one per id
-   * however often it is published. Retried in place; if it still fails the decision fails before
+   * The decision itself, with the message id `decision:<corr_id>` (`msgId`) so the stream keeps
+   * one per id however often it is published. Retried in place; if it still fails the decision fails before
    * it is audited, so the signal is redelivered and {@link SignalCoordinator.#finishDecided}
    * publishes it (a delivery queue would publish it without its id, or lose it with the process).
    */
-  async #publishDecision(corrId: string, decision: Decision, headers: Headers): Promise<void> {
+  async #publishDecision(msgId: string, decision: Decision, headers: Headers): Promise<void> {
     const retry = this.#o.retry ?? DEFAULT_RETRY;
+    const options: PublishOptions = { headers, msgId };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#d.bus.publish(S.decision, decision, { headers, msgId: `decision:${corrId}` });
+        await this.#d.bus.publish(S.decision, decision, options);
         return;
       } catch (error) {
         if (attempt >= retry.attempts) throw error;

@@ -1,7 +1,7 @@
 /** Assembles a {@link Decision} and its {@link DecisionAuditEntry} from pure inputs (the caller supplies ids and times). */
 import type { PolicyOutcome } from './policy.ts';
 import type { Decision, DecisionAuditEntry, Route } from './schemas.ts';
-import { signalEntries, type SignalSet } from './signal-set.ts';
+import { agentNames, getSignal, type SignalSet } from './signal-set.ts';
 import type { StageTrace } from './stages.ts';
 
 /** Everything a decision records besides the policy's outcome. */
@@ -20,8 +20,8 @@ export interface DecisionInput {
   /** Epoch ms of the decision. */
   readonly decidedAtMs: number;
   /** The sequential pattern's stages, when they made the decision. */
-  readonly stages?: readonly StageTrace[];
-  readonly workflowId?: string;
+  readonly stages?: readonly StageTrace[] | undefined;
+  readonly workflowId?: string | undefined;
 }
 
 /**
@@ -81,7 +81,8 @@ export function buildAuditEntry(
   metadata: AuditMetadata,
 ): DecisionAuditEntry {
   const inputs: DecisionAuditEntry['input_signals'] = {};
-  for (const [agent, signal] of signalEntries(signals)) {
+  for (const agent of agentNames(signals)) {
+    const signal = getSignal(signals, agent)!;
     const confidence = signal.analysis['confidence'];
     inputs[agent] = {
       agent_version: signal.agent_version,

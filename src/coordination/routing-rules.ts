@@ -9,7 +9,7 @@ import { compileCondition, conditionSchema, describeCondition } from '../core/co
 import { ValidationError } from '../core/errors.ts';
 import type { PolicyOutcome } from './policy.ts';
 import type { DecisionAction, NormalizedSignal, Route } from './schemas.ts';
-import { signalEntries, type SignalSet } from './signal-set.ts';
+import { agentNames, getSignal, type SignalSet } from './signal-set.ts';
 import { parseWith } from './validation.ts';
 
 /**
@@ -195,11 +195,16 @@ export function createRouter(rules: readonly RoutingRule[], defaultSubject = 'ex
  * document), else the first reporting agent's. Nothing is copied: conditions only read.
  */
 export function buildRoutingContext(signals: SignalSet, decision: PolicyOutcome): RoutingContext {
-  const entries = signalEntries(signals);
+  const agents = agentNames(signals);
   const byAgent: Record<string, { analysis: unknown; agent_version: string }> = {};
-  for (const [agent, signal] of entries)
+  for (const agent of agents) {
+    const signal = getSignal(signals, agent)!;
     byAgent[agent] = { analysis: signal.analysis, agent_version: signal.agent_version };
-  const source = (entries.find(([agent]) => agent === 'momentum') ?? entries[0])?.[1].source_signal;
+  }
+  const first = agents[0];
+  const source = (
+    getSignal(signals, 'momentum') ?? (first === undefined ? undefined : getSignal(signals, first))
+  )?.source_signal;
   return { source_signal: source, signals: byAgent, decision };
 }
 

@@ -74,7 +74,11 @@ export class MemoryState implements SharedState {
   readonly #buckets = new Map<string, HeldBucket>();
   readonly #breakers = new Map<string, BreakerRecord>();
   /** Keys of the TTL tables that have a check queued, so the queue holds at most one per key. */
-  readonly #queued = new Set<string>();
+  readonly #queued: Record<Exclude<Table, 'corr'>, Set<string>> = {
+    idem: new Set(),
+    lock: new Set(),
+    bucket: new Set(),
+  };
   #closed = false;
 
   constructor(options: MemoryStateOptions = {}) {
@@ -242,9 +246,9 @@ export class MemoryState implements SharedState {
 
   /** Queues a check of `key` unless one is queued; a due check re-queues itself while the key lives. */
   #schedule(table: Exclude<Table, 'corr'>, key: string, at: number): void {
-    const id = `${table}:${key}`;
-    if (this.#queued.has(id)) return;
-    this.#queued.add(id);
+    const queued = this.#queued[table];
+    if (queued.has(key)) return;
+    queued.add(key);
     this.#queue.push(at, table, key);
   }
 
@@ -286,7 +290,7 @@ export class MemoryState implements SharedState {
     now: number,
     expiresAt: (value: V) => number,
   ): boolean {
-    this.#queued.delete(`${table}:${key}`);
+    this.#queued[table].delete(key);
     const value = map.get(key);
     if (value === undefined) return false;
     if (now < expiresAt(value)) {

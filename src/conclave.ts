@@ -26,7 +26,8 @@ import { SignalCoordinator, compileCoordination } from './coordination/index.ts'
 import { dispatcherDeliveryQueue, registerDeliveryAgent } from './wiring/delivery-agent.ts';
 import { WorkflowStageRunner } from './wiring/stage-workflow.ts';
 import { CONCLAVE_VERSION } from './core/version.ts';
-import { CountingState, type SharedState } from './state/index.ts';
+import { CountingState } from './state/counting-state.ts';
+import type { SharedState } from './state/shared-state.ts';
 import {
   busStreams,
   openBus,

@@ -3,11 +3,13 @@
  * state behind a breaker, and the dependency report a health check reads. The nats and redis
  * modules are imported here lazily, so the embedded shape never loads them.
  */
-import { MemoryBus, type Bus, type StreamConfig } from '../bus/index.ts';
+import type { Bus, StreamConfig } from '../bus/bus.ts';
+import { MemoryBus } from '../bus/memory-bus.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ConclaveConfig } from '../core/config.ts';
 import { BUS_STREAM_NAMES } from '../core/config-schema.ts';
-import { MemoryState, type SharedState } from '../state/index.ts';
+import { MemoryState } from '../state/memory-state.ts';
+import type { SharedState } from '../state/shared-state.ts';
 import type { Store } from '../store/store.ts';
 import type { ConclaveMetrics, Logger } from '../telemetry/index.ts';
 import { DegradableState } from './degradable-state.ts';

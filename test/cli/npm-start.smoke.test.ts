@@ -39,15 +39,15 @@ function descendants(pid: number): number[] {
 
 /**
  * The process running the server: the deepest one below npm whose command line runs the CLI.
- * @remarks npm runs the script through `sh` and tsx, and npm itself dies of a SIGTERM rather than
- * waiting for its script; signalling the server, as a process manager does, lets each parent exit
- * with the server's own status.
+ * @remarks npm runs the script (the compiled CLI, which `prestart` builds) through `sh`, and npm
+ * itself dies of a SIGTERM rather than waiting for its script; signalling the server, as a process
+ * manager does, lets each parent exit with the server's own status.
  */
 function serverPid(npmPid: number): number | undefined {
   return descendants(npmPid)
     .filter((p) => {
       try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('src/cli/main.ts');
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('dist/cli/main.js');
       } catch {
         return false;
       }
@@ -68,7 +68,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 describe('npm start (smoke)', () => {
   it(
     'serves health, runs a task, streams decisions, and exits 0 on SIGTERM',
-    { timeout: 45_000 },
+    // Generous: `prestart` compiles first (incremental, but the suite loads both cores meanwhile).
+    { timeout: 120_000 },
     async () => {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
@@ -92,7 +93,7 @@ describe('npm start (smoke)', () => {
             const res = await fetch(`${base}/health`);
             return res.ok ? ((await res.json()) as { status: string; agents_total: number }) : undefined;
           },
-          20_000,
+          90_000,
         );
         expect(health.status).toBe('healthy');
         expect(health.agents_total).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Conclave } from '../../conclave.ts';
-import { HEADER, type Headers } from '../../bus/index.ts';
+import { HEADER, type Headers } from '../../bus/bus.ts';
 import { newCorrelationId } from '../../core/ids.ts';
 import { isoTimestamp, parseSignal, type NormalizedSignal } from '../../coordination/index.ts';
 import { injectHeaders, tracingEnabled } from '../../telemetry/index.ts';

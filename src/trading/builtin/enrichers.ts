@@ -2,8 +2,7 @@
  * The streaming side of the momentum, risk and correlation agents: each reads bar signals from
  * `signals.normalized` and publishes its enriched signal on `signals.enriched.<agent>`.
  */
-import type { Bus, Subscription } from '../../bus/index.ts';
-import { HEADER } from '../../bus/index.ts';
+import { HEADER, type Bus, type Subscription } from '../../bus/bus.ts';
 import { parseSignal, type NormalizedSignal } from '../../coordination/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { CONCLAVE_VERSION } from '../../core/version.ts';

@@ -2,8 +2,7 @@
  * The live feed: replays real market data as a stream of bar signals on `signals.normalized`, on
  * the Conclave clock, so the enrichers and the coordinator see a market moving in real time.
  */
-import type { Bus } from '../../bus/index.ts';
-import { HEADER } from '../../bus/index.ts';
+import { HEADER, type Bus } from '../../bus/bus.ts';
 import type { NormalizedSignal } from '../../coordination/index.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { ValidationError } from '../../core/errors.ts';

@@ -3,6 +3,7 @@ import type { PolicyOutcome } from './policy.ts';
 import type { Decision, DecisionAuditEntry, Route } from './schemas.ts';
 import { agentNames, getSignal, type SignalSet } from './signal-set.ts';
 import type { StageTrace } from './stages.ts';
+import { isoTime } from '../core/iso-time.ts';
 
 /** Everything a decision records besides the policy's outcome. */
 export interface DecisionInput {
@@ -30,7 +31,7 @@ export interface DecisionInput {
  * call); the coordinator freezes the decision before anyone else sees it.
  */
 export function buildDecision(input: DecisionInput): Decision {
-  const decidedAt = new Date(input.decidedAtMs).toISOString();
+  const decidedAt = isoTime(input.decidedAtMs);
   const { outcome } = input;
   // Assigned in the record's key order; optional keys only when present (no spreads of temporaries).
   const d: Mutable<Decision> = {
@@ -49,7 +50,7 @@ export function buildDecision(input: DecisionInput): Decision {
   d.route = input.route;
   d.orchestrated_at = decidedAt;
   d.timings = {
-    first_signal_at: new Date(input.firstSignalAtMs).toISOString(),
+    first_signal_at: isoTime(input.firstSignalAtMs),
     decided_at: decidedAt,
     latency_ms: Math.max(0, input.decidedAtMs - input.firstSignalAtMs),
   };

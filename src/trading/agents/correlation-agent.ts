@@ -8,6 +8,7 @@ import { ValidationError } from '../../core/index.ts';
 import type { Bar } from '../market-data/bar.ts';
 import { parseParams } from './params.ts';
 import { clamp } from './stats.ts';
+import { isoTime } from '../../core/iso-time.ts';
 
 /** Correlation parameters, every one optional with a default. */
 export const correlationParamsSchema = z
@@ -137,6 +138,6 @@ export function assessCorrelation(
     weights,
     excluded,
     lookback_bars: p.lookbackBars,
-    as_of: last === undefined ? null : new Date(last.timestamp).toISOString(),
+    as_of: last === undefined ? null : isoTime(last.timestamp),
   };
 }

@@ -8,6 +8,7 @@ import type { Bar } from '../market-data/bar.ts';
 import { createMacd } from './indicators.ts';
 import { parseParams } from './params.ts';
 import { clamp, RollingWindow, signOf } from './stats.ts';
+import { isoTime } from '../../core/iso-time.ts';
 
 const bars = (min: number, max: number, fallback: number) =>
   z.number().int().min(min).max(max).default(fallback);
@@ -144,7 +145,7 @@ export class MomentumTracker {
 
   /** The current call, from the bars seen so far. */
   analysis(): MomentumResult {
-    const asOf = this.#lastTimestampMs === null ? null : new Date(this.#lastTimestampMs).toISOString();
+    const asOf = this.#lastTimestampMs === null ? null : isoTime(this.#lastTimestampMs);
     const lookback = Math.min(this.#count, this.params.lookbackBars);
     if (this.#count < this.#warmupBars) return notReady(asOf, lookback);
     const p = this.params;

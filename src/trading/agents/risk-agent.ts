@@ -8,6 +8,7 @@ import { ValidationError } from '../../core/index.ts';
 import type { Bar } from '../market-data/bar.ts';
 import { parseParams } from './params.ts';
 import { clamp, normalQuantile, RollingWindow } from './stats.ts';
+import { isoTime } from '../../core/iso-time.ts';
 
 /**
  * Risk parameters, every one optional with a default. Volatilities and drawdowns are fractions
@@ -197,7 +198,7 @@ export class RiskTracker {
       },
       ...(reason === undefined ? {} : { reason }),
       observations: n,
-      as_of: this.#lastTimestampMs === null ? null : new Date(this.#lastTimestampMs).toISOString(),
+      as_of: this.#lastTimestampMs === null ? null : isoTime(this.#lastTimestampMs),
     };
   }
 }

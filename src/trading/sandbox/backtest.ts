@@ -16,6 +16,7 @@ import { compileBacktestOptions, type BacktestOptions, type CompiledBacktestOpti
 import { act, equityPoint, type OrderMeta } from './execution.ts';
 import type { DecisionRecord, EquityPoint, TradeRecord } from './records.ts';
 import { openCoordinatorRig, type CoordinatorRig } from './rig.ts';
+import { isoTime } from '../../core/iso-time.ts';
 
 /** Hooks for a run: replaced agents, pacing (paper mode), progress, cancellation. */
 export interface BacktestHooks {
@@ -164,7 +165,7 @@ async function run(
     const equityMoney = broker.equityMoney();
     const trends = new Map<string, string | undefined>();
     const ingests: Promise<unknown>[] = [];
-    const iso = new Date(t).toISOString();
+    const iso = isoTime(t);
     for (const s of active) {
       const corrId = `bt:${runId}:${s.symbol}:${t}`;
       const context = {

@@ -31,7 +31,28 @@ describe('ids', () => {
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a < b).toBe(true);
     expect(new Set(Array.from({ length: 10_000 }, () => newId())).size).toBe(10_000);
-    expect(newId('dlq')).toMatch(/^dlq_/);
+    expect(newId('dlq')).toMatch(/^dlq_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A prefix that cannot be written as ASCII still works, and ids outlive later ones' assembly.
+    const odd = newId('ordre-é');
+    expect(odd).toMatch(/^ordre-é_[0-9a-f]{8}-/);
+    const kept = newId('x', 1_700_000_000_000);
+    newId('another-prefix', 1_800_000_000_000);
+    expect(kept.startsWith('x_018bcfe5-6800-7')).toBe(true);
+  });
+
+  it('spread their random digits evenly', () => {
+    const counts = new Map<string, number>();
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      for (const ch of newId().slice(15).replaceAll('-', '')) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    }
+    // 18 free hex digits per id (the variant digit is one of four): each of the 16 appears near 1/16.
+    const free = n * 18;
+    for (const ch of '0123456789abcdef') {
+      const c = counts.get(ch) ?? 0;
+      expect(c / free).toBeGreaterThan(0.055);
+      expect(c / free).toBeLessThan(0.085);
+    }
   });
 });
 

@@ -24,8 +24,9 @@ import { encodeData, encodeHeaders, toBusMessage } from './nats-codec.ts';
 import { NatsConsumeLoop } from './nats-consumer.ts';
 import type { NatsConsumerHost } from './nats-consumer.ts';
 import { DeadLetterWatcher } from './nats-dead-letter.ts';
-import { closedError, fromNatsError, isNoResponders, requestError } from './nats-errors.ts';
+import { closedError, fromNatsError, isNoResponders } from './nats-errors.ts';
 import { NatsLink } from './nats-link.ts';
+import { NatsRequests } from './nats-requests.ts';
 import { compileNatsBusOptions } from './nats-options.ts';
 import type { CompiledNatsBusOptions, NatsBusOptions, NatsBusStatus } from './nats-options.ts';
 import { NatsStreamIndex } from './nats-streams.ts';
@@ -59,7 +60,7 @@ export class NatsBus implements Bus {
   readonly #deadLetters: DeadLetterWatcher;
   readonly #subs = new Set<NatsSubscription>();
   readonly #loops = new Set<NatsConsumeLoop>();
-  readonly #requests = new Set<(error: ConclaveError) => void>();
+  readonly #requests: NatsRequests;
   readonly #consumerHost: NatsConsumerHost;
   #closing: Promise<void> | undefined;
 
@@ -69,6 +70,7 @@ export class NatsBus implements Bus {
     this.#jsm = jsm;
     this.#js = jetstream(nc, { timeout: options.apiTimeoutMs });
     this.#link = new NatsLink(nc, options.onStatusChange);
+    this.#requests = new NatsRequests(nc);
     this.#streams = new NatsStreamIndex();
     this.#deadLetters = new DeadLetterWatcher(nc, jsm, {
       publish: (subject, advisory, msgId) => this.publish(subject, advisory, { msgId }),
@@ -176,30 +178,14 @@ export class NatsBus implements Bus {
           `request timeoutMs must be a positive number, got ${timeoutMs}`,
         );
       }
-      const headers = encodeHeaders(options.headers);
-      const sent = this.#nc.request(subject, encodeData(subject, data), {
-        timeout: timeoutMs,
-        ...(headers === undefined ? {} : { headers }),
-      });
-      return new Promise<BusMessage<T>>((resolve, reject) => {
-        const settle = (error: ConclaveError | undefined, reply?: BusMessage<T>): void => {
-          if (!this.#requests.delete(fail)) return;
-          signal?.removeEventListener('abort', onAbort);
-          if (error === undefined) resolve(reply as BusMessage<T>);
-          else reject(error);
-        };
-        const fail = (error: ConclaveError): void => settle(error);
-        const onAbort = (): void =>
-          settle(
-            new ConclaveError('CANCELLED', `request to "${subject}" aborted`, { cause: signal?.reason }),
-          );
-        this.#requests.add(fail);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        sent.then(
-          (msg) => settle(undefined, toBusMessage(msg) as BusMessage<T>),
-          (error: unknown) => settle(requestError(error, subject, timeoutMs)),
-        );
-      });
+      const sent = this.#requests.request(
+        subject,
+        encodeData(subject, data),
+        encodeHeaders(options.headers),
+        timeoutMs,
+        signal,
+      );
+      return sent.then((msg) => toBusMessage(msg) as BusMessage<T>);
     });
   }
 
@@ -270,7 +256,7 @@ export class NatsBus implements Bus {
     await Promise.all([...this.#loops].map((loop) => loop.stop()));
     this.#loops.clear();
     await this.#deadLetters.close();
-    for (const fail of [...this.#requests]) fail(closedError());
+    this.#requests.close(closedError());
     this.#subs.clear();
     if (!this.#nc.isClosed()) {
       let timer: NodeJS.Timeout | undefined;

@@ -50,18 +50,3 @@ export function fromNatsError(
   else if (error instanceof JetStreamApiError && error.code === SUBJECTS_OVERLAP) code = 'CONFLICT';
   return new ConclaveError(code, `${doing}: ${message}`, { cause: error });
 }
-
-/** The error a failed request rejects with: `NO_RESPONDERS`, `TIMEOUT`, or what else went wrong. */
-export function requestError(error: unknown, subject: string, timeoutMs: number): ConclaveError {
-  const mapped = fromNatsError(error, `request to "${subject}"`);
-  if (mapped.code === 'NO_RESPONDERS') {
-    return new ConclaveError('NO_RESPONDERS', `no subscriber on "${subject}"`, {
-      cause: error,
-      details: { subject },
-    });
-  }
-  if (mapped.code === 'TIMEOUT') {
-    return new ConclaveError('TIMEOUT', `no reply on "${subject}" within ${timeoutMs} ms`, { cause: error });
-  }
-  return mapped;
-}

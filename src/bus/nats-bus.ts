@@ -97,6 +97,9 @@ export class NatsBus implements Bus {
         maxReconnectAttempts: compiled.maxReconnectAttempts,
         reconnectTimeWait: compiled.reconnectTimeWaitMs,
         timeout: compiled.apiTimeoutMs,
+        // No stack captured per request (JetStream publishes are requests for their ack): errors
+        // are wrapped with what was being done, and capturing costs more than the publish.
+        noAsyncTraces: true,
       });
     } catch (error) {
       throw fromNatsError(error, `connecting to NATS at ${compiled.servers.join(', ')}`);

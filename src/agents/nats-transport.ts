@@ -1,5 +1,5 @@
-import { HEADER, type Bus, type Headers } from '../bus/bus.ts';
-import { ConclaveError, isConclaveError } from '../core/errors.ts';
+import { HEADER, type Bus, type BusMessage, type Headers } from '../bus/bus.ts';
+import { ConclaveError, isConclaveError, toConclaveError } from '../core/errors.ts';
 import { AGENT_SUBJECTS, IDEMPOTENCY_HEADER, unwrapReply, type AgentCallBody } from './nats-protocol.ts';
 import type { AgentRequest, AgentTransport, CallContext } from './transport.ts';
 
@@ -61,15 +61,39 @@ export class NatsTransport implements AgentTransport {
     if (request.corrId !== null) headers[HEADER.corrId] = request.corrId;
     let reply;
     try {
-      reply = await this.#bus.request(this.#subject, body, {
-        timeoutMs: request.timeoutMs,
-        headers,
-        signal: context.signal,
-      });
+      reply = await this.#request(body, headers, request.timeoutMs, context);
     } catch (err) {
       throw this.#mapError(err, request);
     }
     return unwrapReply(this.#agent, reply.data);
+  }
+
+  /**
+   * The request, given up (`CANCELLED`) when the attempt aborts. The bus request itself is left to
+   * end on its own (a late reply is dropped; its timeout frees it): listening through `onAbort`
+   * costs no AbortSignal per call.
+   */
+  #request(
+    body: AgentCallBody,
+    headers: Headers,
+    timeoutMs: number,
+    context: CallContext,
+  ): Promise<BusMessage> {
+    if (context.aborted) return Promise.reject(cancelled(this.#subject, undefined));
+    const sent = this.#bus.request(this.#subject, body, { timeoutMs, headers });
+    return new Promise<BusMessage>((resolve, reject) => {
+      const off = context.onAbort((reason) => reject(cancelled(this.#subject, reason)));
+      sent.then(
+        (reply) => {
+          off();
+          resolve(reply);
+        },
+        (error: unknown) => {
+          off();
+          reject(toConclaveError(error));
+        },
+      );
+    });
   }
 
   /** Refuses further calls; calls in flight finish or time out on their own. */
@@ -99,4 +123,8 @@ export class NatsTransport implements AgentTransport {
       details,
     });
   }
+}
+
+function cancelled(subject: string, reason: unknown): ConclaveError {
+  return new ConclaveError('CANCELLED', `request to "${subject}" aborted`, { cause: reason });
 }

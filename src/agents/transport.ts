@@ -28,6 +28,12 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** Whether it has aborted, without creating the signal. */
   readonly aborted: boolean;
+  /**
+   * Calls `listener` with the reason when the attempt aborts (at once if it has), without creating
+   * the signal; returns a function that removes it. For a transport that only needs to stop
+   * waiting: an AbortSignal and an EventTarget listener per call cost more than a no-op call.
+   */
+  onAbort(listener: (reason: unknown) => void): () => void;
 }
 
 /** A {@link CallContext} over an existing signal. */
@@ -36,6 +42,15 @@ export function callContext(signal: AbortSignal): CallContext {
     signal,
     get aborted() {
       return signal.aborted;
+    },
+    onAbort(listener) {
+      if (signal.aborted) {
+        listener(signal.reason);
+        return () => undefined;
+      }
+      const handler = (): void => listener(signal.reason);
+      signal.addEventListener('abort', handler, { once: true });
+      return () => signal.removeEventListener('abort', handler);
     },
   };
 }

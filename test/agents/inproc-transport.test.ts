@@ -22,6 +22,7 @@ describe('InprocTransport', () => {
         return s;
       },
       aborted: false,
+      onAbort: () => () => undefined,
     };
     const oneArg = vi.fn((r: typeof request) => r.attempt);
     await expect(new InprocTransport(oneArg).call(request, lazy)).resolves.toBe(request.attempt);

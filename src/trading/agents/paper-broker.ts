@@ -8,6 +8,7 @@ import type { Bar } from '../market-data/bar.ts';
 import { parseParams } from './params.ts';
 import {
   orderRequestSchema,
+  plainMarketOrder,
   paperBrokerOptionsSchema,
   type BarReport,
   type Fill,
@@ -127,7 +128,7 @@ export class PaperBroker {
    * @throws ValidationError for a malformed order or an unknown symbol.
    */
   place(request: OrderRequest): { id: string } | { field: string; reason: string } {
-    const o = parseParams(orderRequestSchema, request, 'order');
+    const o = plainMarketOrder(request) ?? parseParams(orderRequestSchema, request, 'order');
     if (!this.#marks.has(o.symbol)) {
       throw new ValidationError(
         'order.symbol',

@@ -41,6 +41,38 @@ export const orderRequestSchema = z
   });
 /** An order request as given. */
 export type OrderRequest = z.input<typeof orderRequestSchema>;
+/** A validated order request. */
+export type ValidOrderRequest = z.output<typeof orderRequestSchema>;
+
+/**
+ * The schema's output for a plain market order (a plain object with a symbol, a side, a finite
+ * positive quantity, and no type or limit price other than `market` / absent), without zod;
+ * undefined for anything else, which the caller then parses with the schema. A backtest places an
+ * order on most bars; property-tested to agree with the schema.
+ */
+export function plainMarketOrder(request: unknown): ValidOrderRequest | undefined {
+  if (
+    typeof request !== 'object' ||
+    request === null ||
+    Object.getPrototypeOf(request) !== Object.prototype
+  ) {
+    return undefined;
+  }
+  const { symbol, side, quantity, type, limitPrice } = request as Record<string, unknown>;
+  if (
+    typeof symbol !== 'string' ||
+    symbol.length === 0 ||
+    (side !== 'buy' && side !== 'sell') ||
+    typeof quantity !== 'number' ||
+    !(quantity > 0) ||
+    !Number.isFinite(quantity) ||
+    (type !== undefined && type !== 'market') ||
+    limitPrice !== undefined
+  ) {
+    return undefined;
+  }
+  return { symbol, side, quantity, type: 'market' };
+}
 
 /** One execution. `price` includes slippage; commission is charged on top. */
 export interface Fill {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConclaveError, ValidationError } from '../../../src/core/index.ts';
 import { PaperBroker } from '../../../src/trading/agents/index.ts';
+import { orderRequestSchema, plainMarketOrder } from '../../../src/trading/agents/paper-orders.ts';
 import type { Bar } from '../../../src/trading/market-data/bar.ts';
 import { DAY_MS } from './bars.ts';
 
@@ -181,5 +182,47 @@ describe('PaperBroker', () => {
       }),
       { numRuns: 200, seed: 20240102 },
     );
+  });
+});
+
+describe('plainMarketOrder', () => {
+  it('accepts only what the order schema accepts, and returns exactly what it would', () => {
+    const field = fc.oneof(
+      fc.constant(undefined),
+      fc.constantFrom('buy', 'sell', 'market', 'limit', '', 'AAPL'),
+      fc.double(),
+      fc.integer({ min: -5, max: 500 }),
+      fc.constant(null),
+    );
+    const request = fc.oneof(
+      fc.record(
+        { symbol: field, side: field, quantity: field, type: field, limitPrice: field },
+        {
+          requiredKeys: [],
+        },
+      ),
+      fc.record({
+        symbol: fc.constantFrom('AAPL', 'SPX'),
+        side: fc.constantFrom('buy', 'sell'),
+        quantity: fc.double({ min: -10, max: 1e6 }),
+      }),
+      fc.anything(),
+    );
+    fc.assert(
+      fc.property(request, (r) => {
+        const fast = plainMarketOrder(r);
+        if (fast === undefined) return; // the schema decides, as before
+        const parsed = orderRequestSchema.safeParse(r);
+        expect(parsed.success).toBe(true);
+        expect(fast).toStrictEqual(parsed.data);
+      }),
+      { seed: 5, numRuns: 2_000 },
+    );
+    expect(plainMarketOrder({ symbol: 'AAPL', side: 'buy', quantity: 3 })).toStrictEqual({
+      symbol: 'AAPL',
+      side: 'buy',
+      quantity: 3,
+      type: 'market',
+    });
   });
 });

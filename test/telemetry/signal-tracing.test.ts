@@ -3,27 +3,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startAgent, type AgentSignalHandler, type RemoteAgent } from '../../src/agent-sdk/index.ts';
 import { NatsTransport, callContext } from '../../src/agents/index.ts';
 import { MemoryBus, type Bus, type BusMessage } from '../../src/bus/index.ts';
-import {
-  startTracing,
-  tracingEnabled,
-  type TracingConfig,
-  type TracingHandle,
-} from '../../src/telemetry/index.ts';
+import { startTracing, tracingEnabled, type TracingHandle } from '../../src/telemetry/index.ts';
 import { makeRequest } from '../agents/helpers.ts';
 import { makeTestServer } from '../server/helpers.ts';
+import { CALLER_SPAN, idOf, MEMORY, named, TRACE_ID, TRACEPARENT } from './tracing-support.ts';
 
 /** Trace context across the signal stream: webhook intake → SDK agent → enriched signal. */
 
-const MEMORY: TracingConfig = {
-  enabled: true,
-  exporter: 'memory',
-  endpoint: 'http://127.0.0.1:4318/v1/traces',
-  service_name: 'conclave-test',
-  sample_ratio: 1,
-};
-const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
-const CALLER_SPAN = '00f067aa0ba902b7';
-const TRACEPARENT = `00-${TRACE_ID}-${CALLER_SPAN}-01`;
 const WEBHOOK = { instrument: 'aapl', source: 'tradingview', signal_type: 'alert', payload: { side: 'buy' } };
 
 let handle: TracingHandle | undefined;
@@ -35,13 +21,6 @@ afterEach(async () => {
   handle = undefined;
 });
 
-function named(spans: ReadableSpan[], name: string): ReadableSpan {
-  const found = spans.filter((s) => s.name === name);
-  expect(found, `one '${name}' span among ${spans.map((s) => s.name).join(', ')}`).toHaveLength(1);
-  return found[0]!;
-}
-
-const idOf = (span: ReadableSpan): string => span.spanContext().spanId;
 const traceparentOf = (span: ReadableSpan): string => `00-${TRACE_ID}-${idOf(span)}-01`;
 
 /** Every message published on `subject`, as delivered. */
@@ -74,25 +53,36 @@ function memoryBus(): MemoryBus {
   return bus;
 }
 
+/**
+ * A server (with tracing on or off) and an SDK agent on its bus; POSTs the webhook with the
+ * caller's traceparent and waits for the agent's enriched signal.
+ */
+async function webhookThroughAgent(
+  traced: boolean,
+  corrId: string,
+): Promise<{ normalized: BusMessage[]; enriched: BusMessage[] }> {
+  const t = await makeTestServer(
+    traced ? { config: { telemetry: { tracing: { enabled: true, exporter: 'memory' } } } } : {},
+  );
+  cleanups.push(() => t.close());
+  const normalized = collect(t.conclave.bus, 'signals.normalized');
+  const enriched = collect(t.conclave.bus, 'signals.enriched.sentiment');
+  await sdkAgent(t.conclave.bus);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/signals',
+    headers: { traceparent: TRACEPARENT },
+    payload: { ...WEBHOOK, corr_id: corrId },
+  });
+  expect(res.statusCode).toBe(202);
+  await vi.waitFor(() => expect(enriched).toHaveLength(1));
+  return { normalized, enriched };
+}
+
 describe('trace context on the signal stream', () => {
   it('carries one trace id from POST /signals through the normalized message and an SDK agent to its enriched signal', async () => {
     handle = await startTracing(MEMORY);
-    const t = await makeTestServer({
-      config: { telemetry: { tracing: { enabled: true, exporter: 'memory' } } },
-    });
-    cleanups.push(() => t.close());
-    const normalized = collect(t.conclave.bus, 'signals.normalized');
-    const enriched = collect(t.conclave.bus, 'signals.enriched.sentiment');
-    await sdkAgent(t.conclave.bus);
-
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/signals',
-      headers: { traceparent: TRACEPARENT },
-      payload: { ...WEBHOOK, corr_id: 'c-flow' },
-    });
-    expect(res.statusCode).toBe(202);
-    await vi.waitFor(() => expect(enriched).toHaveLength(1));
+    const { normalized, enriched } = await webhookThroughAgent(true, 'c-flow');
     await vi.waitFor(() =>
       expect(handle!.finishedSpans().map((s) => s.name)).toEqual(
         expect.arrayContaining(['POST /signals', 'agent.enrich']),
@@ -206,20 +196,7 @@ describe('trace context on the signal stream', () => {
 
   it('adds no trace headers anywhere on the stream when tracing is off', async () => {
     expect(tracingEnabled()).toBe(false);
-    const t = await makeTestServer();
-    cleanups.push(() => t.close());
-    const normalized = collect(t.conclave.bus, 'signals.normalized');
-    const enriched = collect(t.conclave.bus, 'signals.enriched.sentiment');
-    await sdkAgent(t.conclave.bus);
-
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/signals',
-      headers: { traceparent: TRACEPARENT },
-      payload: { ...WEBHOOK, corr_id: 'c-off' },
-    });
-    expect(res.statusCode).toBe(202);
-    await vi.waitFor(() => expect(enriched).toHaveLength(1));
+    const { normalized, enriched } = await webhookThroughAgent(false, 'c-off');
     for (const msg of [normalized[0]!, enriched[0]!]) {
       expect(msg.headers['conclave-corr-id']).toBe('c-off');
       expect(Object.keys(msg.headers).filter((k) => k.startsWith('trace'))).toEqual([]);

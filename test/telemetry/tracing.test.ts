@@ -1,34 +1,15 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentRequest } from '../../src/agents/index.ts';
-import {
-  startTraced,
-  startTracing,
-  tracingEnabled,
-  type TracingConfig,
-  type TracingHandle,
-} from '../../src/telemetry/index.ts';
+import { startTraced, startTracing, tracingEnabled, type TracingHandle } from '../../src/telemetry/index.ts';
 import { makeHarness } from '../dispatch/harness.ts';
 import { makeEngine } from '../workflow/harness.ts';
 import { harness as coordinatorHarness, signal } from '../coordination/coordinator-harness.ts';
 import { momentum, risk } from '../coordination/fixtures.ts';
 import { makeTestServer } from '../server/helpers.ts';
-
-const MEMORY: TracingConfig = {
-  enabled: true,
-  exporter: 'memory',
-  endpoint: 'http://127.0.0.1:4318/v1/traces',
-  service_name: 'conclave-test',
-  sample_ratio: 1,
-};
-
-/** A caller's trace: trace id, its span id, sampled. */
-const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
-const CALLER_SPAN = '00f067aa0ba902b7';
-const TRACEPARENT = `00-${TRACE_ID}-${CALLER_SPAN}-01`;
+import { CALLER_SPAN, idOf, MEMORY, named, parentOf, TRACE_ID, TRACEPARENT } from './tracing-support.ts';
 
 let handle: TracingHandle | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -38,20 +19,6 @@ afterEach(async () => {
   await handle?.shutdown();
   handle = undefined;
 });
-
-function named(spans: ReadableSpan[], name: string): ReadableSpan {
-  const found = spans.filter((s) => s.name === name);
-  expect(found, `one '${name}' span among ${spans.map((s) => s.name).join(', ')}`).toHaveLength(1);
-  return found[0]!;
-}
-
-function parentOf(span: ReadableSpan): string | undefined {
-  return span.parentSpanContext?.spanId;
-}
-
-function idOf(span: ReadableSpan): string {
-  return span.spanContext().spanId;
-}
 
 describe('tracing', () => {
   it('follows POST /orchestrate through dispatch to the agent call in one trace', async () => {

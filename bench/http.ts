@@ -167,6 +167,11 @@ async function mainJobRssMb(dir: string): Promise<number> {
     env: { ...env, CONCLAVE_PORT: String(port), CONCLAVE_DATA_DIR: dir, CONCLAVE_LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
+  // Made at once, so an exit before the wait below still settles it.
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -184,8 +189,7 @@ async function mainJobRssMb(dir: string): Promise<number> {
     if (!Number.isFinite(kb)) throw new Error('no VmRSS in /proc status');
     return kb / 1024;
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   }
 }

@@ -1,5 +1,5 @@
 import { HEADER, type Bus, type BusMessage, type Headers } from '../bus/bus.ts';
-import { ConclaveError, isConclaveError, toConclaveError } from '../core/errors.ts';
+import { ConclaveError, isConclaveError } from '../core/errors.ts';
 import { AGENT_SUBJECTS, IDEMPOTENCY_HEADER, unwrapReply, type AgentCallBody } from './nats-protocol.ts';
 import type { AgentRequest, AgentTransport, CallContext } from './transport.ts';
 
@@ -79,7 +79,11 @@ export class NatsTransport implements AgentTransport {
     timeoutMs: number,
     context: CallContext,
   ): Promise<BusMessage> {
-    if (context.aborted) return Promise.reject(cancelled(this.#subject, undefined));
+    if (context.aborted) {
+      return new Promise<BusMessage>((_resolve, reject) =>
+        context.onAbort((reason) => reject(cancelled(this.#subject, reason))),
+      );
+    }
     const sent = this.#bus.request(this.#subject, body, { timeoutMs, headers });
     return new Promise<BusMessage>((resolve, reject) => {
       const off = context.onAbort((reason) => reject(cancelled(this.#subject, reason)));
@@ -90,7 +94,12 @@ export class NatsTransport implements AgentTransport {
         },
         (error: unknown) => {
           off();
-          reject(toConclaveError(error));
+          // Kept as thrown, so #mapError can tell a bus failure (retryable AGENT_ERROR) apart.
+          reject(
+            error instanceof Error
+              ? error
+              : new ConclaveError('AGENT_ERROR', String(error), { retryable: true }),
+          );
         },
       );
     });

@@ -97,8 +97,9 @@ export class NatsBus implements Bus {
         maxReconnectAttempts: compiled.maxReconnectAttempts,
         reconnectTimeWait: compiled.reconnectTimeWaitMs,
         timeout: compiled.apiTimeoutMs,
-        // No stack captured per request (JetStream publishes are requests for their ack): errors
-        // are wrapped with what was being done, and capturing costs more than the publish.
+        // No stack captured per request (JetStream publishes are requests for their ack), so no
+        // nats.js error carries its caller's async stack: Conclave wraps each with what it was
+        // doing, and capturing one costs more than the publish.
         noAsyncTraces: true,
       });
     } catch (error) {

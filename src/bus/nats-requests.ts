@@ -1,4 +1,4 @@
-import { createInbox } from '@nats-io/transport-node';
+import { createInbox, nuid } from '@nats-io/transport-node';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ConclaveError } from '../core/errors.ts';
 
@@ -16,7 +16,8 @@ interface Pending {
 
 /**
  * Request/reply over core NATS on one reply subscription of our own (`_INBOX.<id>.*`), each
- * request a publish with a reply subject under it.
+ * request a publish with a reply subject under it ending in a random token (a client that sees one
+ * reply subject cannot guess another's, so cannot answer for an agent it is not).
  * @remarks nats.js's `request()` builds a `RequestError` with a captured stack for every call, and
  * another when it cancels its bookkeeping after the reply, whether or not anything failed: at
  * thousands of agent calls a second that was the largest cost left in the orchestrator. Replies
@@ -29,10 +30,15 @@ export class NatsRequests {
   readonly #inbox = createInbox();
   readonly #pending = new Map<string, Pending>();
   #sub: Subscription | undefined;
-  #seq = 0;
 
   constructor(nc: NatsConnection) {
     this.#nc = nc;
+    // A connection closed for good (reconnects exhausted) answers nothing: fail what waits now.
+    void nc
+      .closed()
+      .then(() =>
+        this.close(new ConclaveError('BUS_ERROR', 'the NATS connection closed; no reply will come')),
+      );
   }
 
   /** Requests in flight. */
@@ -48,8 +54,11 @@ export class NatsRequests {
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<Msg> {
-    this.#sub ??= this.#nc.subscribe(`${this.#inbox}.*`, { callback: (_err, msg) => this.#reply(msg) });
-    const token = (++this.#seq).toString(36);
+    // Made again if the server closed it (a permissions violation on the inbox, say).
+    if (this.#sub === undefined || this.#sub.isClosed()) {
+      this.#sub = this.#nc.subscribe(`${this.#inbox}.*`, { callback: (_err, msg) => this.#reply(msg) });
+    }
+    const token = nuid.next();
     return new Promise<Msg>((resolve, reject) => {
       const timer = setTimeout(
         () =>

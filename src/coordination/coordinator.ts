@@ -445,11 +445,12 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       }
     }
     this.#stats.deliveryFailures++;
+    // Never rejects: the decision is out already, and the failure is counted above.
     await this.#audit('delivery_failed', corrId, {
       subject,
       attempts: failure.attempts,
       error: failure.error instanceof Error ? failure.error.message : String(failure.error),
-    });
+    }).catch(() => undefined);
   }
 
   #count(decision: Decision): void {

@@ -168,10 +168,10 @@ function text(v: unknown): boolean {
 }
 
 /** The last timestamp the pattern accepted: a correlation's signals share theirs, so most checks end here. */
-let lastTimestamp = '';
+let lastTimestamp: string | undefined;
 
 function timestamp(v: unknown): boolean {
-  if (v === lastTimestamp) return true;
+  if (v === lastTimestamp && v !== undefined) return true;
   if (typeof v !== 'string' || !ISO_PATTERN.test(v)) return false;
   lastTimestamp = v;
   return true;

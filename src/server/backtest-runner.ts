@@ -161,37 +161,15 @@ export class BacktestRunner {
     for (const record of left) {
       if (this.#closed) break;
       if (this.#running.has(record.id) || this.#queue.some((e) => e.job.id === record.id)) continue;
-      let plan: BacktestPlan;
       try {
-        plan = replanBacktest(record.options, record.id);
+        await this.#recoverOne(record, recovered);
       } catch (err) {
-        const why = isConclaveError(err) ? err.message : 'its recorded request could not be read';
-        await this.#fail(
-          record.id,
-          new ConclaveError('SHUTTING_DOWN', `interrupted by shutdown; resubmit (${why})`, {
-            retryable: true,
-            cause: err,
-            details: { backtest_id: record.id, ...(isConclaveError(err) ? { reason: err.code } : {}) },
-          }),
+        // One record the store will not update must not keep the server from starting.
+        this.#logger.error(
+          { event: 'backtest_recovery_failed', backtest_id: record.id, error: String(err) },
+          'could not recover a backtest left unfinished by the previous process',
         );
-        this.#logger.warn(
-          { event: 'backtest_not_recovered', backtest_id: record.id, error: why },
-          'backtest left unfinished by the previous process cannot run again; failed it',
-        );
-        recovered.failed++;
-        continue;
       }
-      if (record.status === 'running') {
-        await this.#store.backtests.update(record.id, { status: 'queued', startedAt: null });
-      }
-      const job: BacktestJob = {
-        id: record.id,
-        strategyId: record.strategyId,
-        request: record.options,
-        plan,
-      };
-      this.#queue.push({ job, inserted: Promise.resolve() });
-      recovered.requeued++;
     }
     if (recovered.requeued > 0) this.#metrics?.backtestsRecovered.labels('requeued').inc(recovered.requeued);
     if (recovered.failed > 0) this.#metrics?.backtestsRecovered.labels('failed').inc(recovered.failed);
@@ -203,6 +181,41 @@ export class BacktestRunner {
     }
     this.#pump();
     return recovered;
+  }
+
+  /** Re-plans and queues one unfinished record, or fails it when its request no longer plans. */
+  async #recoverOne(record: BacktestRecord, recovered: RecoveredBacktests): Promise<void> {
+    let plan: BacktestPlan;
+    try {
+      plan = replanBacktest(record.options, record.id);
+    } catch (err) {
+      const why = isConclaveError(err) ? err.message : 'its recorded request could not be read';
+      await this.#fail(
+        record.id,
+        new ConclaveError('SHUTTING_DOWN', `interrupted by shutdown; resubmit (${why})`, {
+          retryable: true,
+          cause: err,
+          details: { backtest_id: record.id, ...(isConclaveError(err) ? { reason: err.code } : {}) },
+        }),
+      );
+      this.#logger.warn(
+        { event: 'backtest_not_recovered', backtest_id: record.id, error: why },
+        'backtest left unfinished by the previous process cannot run again; failed it',
+      );
+      recovered.failed++;
+      return;
+    }
+    if (record.status === 'running') {
+      await this.#store.backtests.update(record.id, { status: 'queued', startedAt: null });
+    }
+    const job: BacktestJob = {
+      id: record.id,
+      strategyId: record.strategyId,
+      request: record.options,
+      plan,
+    };
+    this.#queue.push({ job, inserted: Promise.resolve() });
+    recovered.requeued++;
   }
 
   /**

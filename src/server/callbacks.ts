@@ -35,7 +35,11 @@ export interface CallbackDeliveryOptions {
   secret?: string;
   /** Per attempt. */
   timeoutMs: number;
-  /** Attempts in all, the first included (counted across restarts). */
+  /**
+   * Attempts in all, the first included. Counted across a graceful restart (the count is written
+   * when shutdown interrupts a delivery); after a crash, the attempts since the delivery was last
+   * recorded are not known and are made again.
+   */
   maxAttempts: number;
   /** Wait before the first retry; later waits grow exponentially (with jitter) up to 30 s. */
   baseDelayMs: number;

@@ -72,10 +72,17 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
 
   run(catalog: readonly string[], ops: SqliteOps): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    let worker: Worker;
+    try {
+      worker = this.#writer();
+    } catch (err) {
+      return Promise.reject(
+        new ConclaveError('STORE_ERROR', 'the SQLite writer thread did not start', { cause: err }),
+      );
+    }
     const id = this.#nextId++;
     const sql = catalog.slice(this.#sent);
     this.#sent = catalog.length;
-    const worker = this.#writer();
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) worker.ref();

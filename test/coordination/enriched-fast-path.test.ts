@@ -9,6 +9,16 @@ import { FAST_PATHS } from '../../src/coordination/analyses.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { enriched, momentum } from './fixtures.ts';
 
+// First, before any other check has primed the fast path's remembered timestamp.
+describe('obviouslyValidEnriched on a fresh module', () => {
+  it('refuses an empty timestamp before any valid one was seen', () => {
+    const signal = enriched('momentum', momentum(0.9));
+    expect(obviouslyValidEnriched({ ...signal, enriched_at: '' })).toBe(false);
+    const source = { ...signal.source_signal, timestamp: '' };
+    expect(obviouslyValidEnriched({ ...signal, source_signal: source })).toBe(false);
+  });
+});
+
 /** Values near the edges of what the schema accepts, field by field. */
 const text = fc.oneof(
   { weight: 40, arbitrary: fc.string({ minLength: 1, maxLength: 8 }) },

@@ -62,6 +62,29 @@ describe('sealJson', () => {
     expect(isSealed({ a: 1 })).toBe(false);
   });
 
+  it('refuses arrays JSON would change and a toJSON, even a hidden one', () => {
+    class List extends Array<number> {}
+    expect(sealJson({ list: List.from([1, 2]) })).toBe(false);
+    const named = Object.assign([1, 2], { extra: 3 });
+    expect(sealJson({ named })).toBe(false);
+    const hidden = { a: 1 };
+    Object.defineProperty(hidden, 'toJSON', { value: () => 'X', enumerable: false });
+    expect(sealJson(hidden)).toBe(false);
+    expect(sealJson({ toJSON: () => 1 })).toBe(false);
+    expect(sealJson({ toJSON: 1 })).toBe(true); // not a method: JSON keeps it as data
+  });
+
+  it('ends on a graph that keeps pointing back at itself, and on one with 2^40 paths', () => {
+    const loop: Record<string, unknown> = {};
+    loop['l'] = loop;
+    loop['r'] = loop;
+    let shared: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 40; i++) shared = { a: shared, b: shared }; // 2^40 paths
+    // Without the walk's budget either would run for ever (the test's timeout would fail it).
+    expect(sealJson(loop)).toBe(false);
+    expect(sealJson(shared)).toBe(false);
+  });
+
   it('ends on a cycle, freezing it, without sealing it', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a['self'] = { back: a };

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const seconds = (def: number) => z.number().positive().default(def);
@@ -293,8 +294,29 @@ const serverSchema = z
     callback_timeout_seconds: seconds(10),
     callback_max_attempts: z.number().int().min(1).max(20).default(5),
     callback_retry_delay_seconds: seconds(1),
+    /**
+     * This process's identity as the owner of the backtests and callback deliveries it records;
+     * on start it recovers only unfinished work it owns. Default `<hostname>:<port>`.
+     */
+    instance_id: z
+      // From the environment `7` reads as a number; an id is text either way.
+      .preprocess(
+        (v) => (typeof v === 'number' ? String(v) : v),
+        z.string().regex(/^\S{1,200}$/, '1–200 characters, no spaces'),
+      )
+      .optional(),
   })
+  .transform((s) => ({ ...s, instance_id: s.instance_id ?? defaultInstanceId(s.port) }))
   .prefault({});
+
+/**
+ * `<hostname>:<port>`: stable across restarts of the same service on the same host (so a restart
+ * recovers its own unfinished work), distinct for processes on one host that listen on different
+ * ports.
+ */
+function defaultInstanceId(port: number): string {
+  return `${hostname()}:${port}`;
+}
 
 const logSchema = z
   .strictObject({

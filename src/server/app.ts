@@ -65,8 +65,9 @@ export interface BuildAppOptions {
  * and per-key rate limits, an OpenAPI document at GET /docs/json, live events, signed task
  * callbacks, and one JSON error shape. The instance is not listening; call `listenApi` (or use
  * `inject` in tests). When it gets ready it resumes what a previous process left unfinished:
- * queued or running backtests, and callback deliveries still pending. Throws `CONFIG_INVALID` for a bad key setup, or a non-loopback
- * `server.host` without keys.
+ * queued or running backtests, and callback deliveries still pending, that this instance
+ * (`server.instance_id`) owns — not those of peers sharing the database. Throws `CONFIG_INVALID`
+ * for a bad key setup, or a non-loopback `server.host` without keys.
  */
 export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): ConclaveServer {
   const server = conclave.config.server;
@@ -102,12 +103,19 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
       clock: conclave.clock,
       logger: conclave.logger,
       store: conclave.store.callbacks,
+      instanceId: server.instance_id,
       metrics: conclave.metrics,
     },
   );
   callbacks.start();
   const backtests = new BacktestRunner(
-    { store: conclave.store, clock: conclave.clock, logger: conclave.logger, metrics: conclave.metrics },
+    {
+      store: conclave.store,
+      clock: conclave.clock,
+      logger: conclave.logger,
+      instanceId: server.instance_id,
+      metrics: conclave.metrics,
+    },
     options.backtests,
   );
   // Work a previous process accepted but did not finish resumes before the API takes requests.

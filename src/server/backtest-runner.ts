@@ -23,6 +23,11 @@ export interface BacktestRunnerDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /**
+   * This process's `server.instance_id`: written as the owner of every backtest it accepts, and
+   * the only owner (besides none) whose unfinished backtests {@link BacktestRunner.recover} takes.
+   */
+  instanceId: string;
   /** Counts backtests recovered on start; optional so a bare runner can run without metrics. */
   metrics?: Pick<ConclaveMetrics, 'backtestsRecovered'>;
 }
@@ -58,8 +63,9 @@ const RECOVER_PAGE = 500;
  * Runs backtests in this process, a bounded number at once, the rest queued in memory (bounded
  * too). Every transition is written to `store.backtests`; progress lives here while a run is on.
  * @remarks A run is CPU-bound; it yields to the event loop every {@link BARS_PER_YIELD} bars so
- * requests are served meanwhile. Accepted work is not lost to a restart: on close, running
- * backtests are aborted and put back to `queued` with the queued ones, and
+ * requests are served meanwhile. Each record names this process (`instanceId`) as its owner, so
+ * processes sharing a database recover only their own. Accepted work is not lost to a restart: on
+ * close, running backtests are aborted and put back to `queued` with the queued ones, and
  * {@link BacktestRunner.recover} (on start) plans every `queued` or `running` record again from
  * its stored request and runs it — the plan is a pure function of the record, so it is the run
  * that was accepted. A record that cannot be planned again is failed, saying to resubmit.
@@ -69,6 +75,7 @@ export class BacktestRunner {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #metrics: BacktestRunnerDeps['metrics'];
+  readonly #instanceId: string;
   readonly #source: MarketDataSource;
   readonly #maxConcurrent: number;
   readonly #maxQueued: number;
@@ -81,6 +88,7 @@ export class BacktestRunner {
     this.#clock = deps.clock;
     this.#logger = deps.logger;
     this.#metrics = deps.metrics;
+    this.#instanceId = deps.instanceId;
     this.#source = options.source ?? new VegaDatasetsSource();
     this.#maxConcurrent = options.maxConcurrent ?? 2;
     this.#maxQueued = options.maxQueued ?? 16;
@@ -114,6 +122,7 @@ export class BacktestRunner {
       createdAt: this.#clock.now(),
       startedAt: null,
       finishedAt: null,
+      owner: this.#instanceId,
     });
     // The place is taken at once, so concurrent submits cannot overfill the queue.
     const entry: Entry = { job, inserted };
@@ -138,7 +147,8 @@ export class BacktestRunner {
   }
 
   /**
-   * Picks up the backtests a previous process left `queued` or `running`, oldest first: each is
+   * Picks up the backtests a previous process with this instance id (or one from before owners
+   * were recorded) left `queued` or `running`, oldest first — never a live peer's: each is
    * planned again from its recorded request and queued (its record back to `queued`), or, when
    * that cannot be done faithfully, failed with `SHUTTING_DOWN` saying to resubmit. Resolves once
    * they are queued, not run. Recovered runs may exceed `maxQueued`; new submits wait for room.
@@ -149,6 +159,7 @@ export class BacktestRunner {
     for (let offset = 0; ; offset += RECOVER_PAGE) {
       const page = await this.#store.backtests.list({
         statuses: ['queued', 'running'],
+        owner: this.#instanceId,
         limit: RECOVER_PAGE,
         offset,
       });

@@ -52,6 +52,11 @@ export interface CallbackDeliveryDeps {
   logger: Logger;
   /** Where each delivery is recorded before its first attempt, so a pending one survives a restart. */
   store: CallbackRepository;
+  /**
+   * This process's `server.instance_id`: written as the owner of every delivery it records, and
+   * the only owner (besides none) whose pending deliveries {@link CallbackDelivery.resume} sends.
+   */
+  instanceId: string;
   /** Counts deliveries ended and resumed; optional so a bare delivery can run without metrics. */
   metrics?: Pick<ConclaveMetrics, 'callbackDeliveries' | 'callbacksResumed'>;
 }
@@ -107,14 +112,19 @@ export class CallbackDelivery {
   }
 
   /**
-   * Sends every delivery a previous process left pending (oldest first), skipping those already
-   * under way here; resolves with how many it picked up, once they are started (not finished).
+   * Sends every delivery a previous process with this instance id (or one from before owners were
+   * recorded) left pending, oldest first — never a live peer's — skipping those already under way
+   * here; resolves with how many it picked up, once they are started (not finished).
    */
   async resume(): Promise<number> {
     if (this.#abort.signal.aborted) return 0;
     const left: CallbackDeliveryRecord[] = [];
     for (let offset = 0; ; offset += RESUME_PAGE) {
-      const page = await this.#deps.store.listPending({ limit: RESUME_PAGE, offset });
+      const page = await this.#deps.store.listPending({
+        owner: this.#deps.instanceId,
+        limit: RESUME_PAGE,
+        offset,
+      });
       left.push(...page);
       if (page.length < RESUME_PAGE) break;
     }
@@ -155,6 +165,7 @@ export class CallbackDelivery {
       error: null,
       createdAt: now,
       updatedAt: now,
+      owner: this.#deps.instanceId,
     };
     return this.#track(
       record.id,

@@ -59,12 +59,17 @@ export function logListening(app: ConclaveServer, conclave: Conclave): void {
     typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address);
   if (app.apiKeyCount === 0) {
     conclave.logger.warn(
-      { event: 'server_open', address: where },
+      { event: 'server_open', address: where, instance_id: conclave.config.server.instance_id },
       'no API keys configured: the API is open, so it listens on 127.0.0.1 only',
     );
   } else {
     conclave.logger.info(
-      { event: 'server_listening', address: where, api_keys: app.apiKeyCount },
+      {
+        event: 'server_listening',
+        address: where,
+        api_keys: app.apiKeyCount,
+        instance_id: conclave.config.server.instance_id,
+      },
       'API listening',
     );
   }

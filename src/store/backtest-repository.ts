@@ -6,7 +6,7 @@ import { guard, insertError } from './store-errors.ts';
 import { pageOf } from './strategy-repository.ts';
 import type { BacktestQuery, BacktestRecord, BacktestRepository, BacktestUpdate } from './store.ts';
 
-/** The `backtests` table through kysely (created by migration 0005). */
+/** The `backtests` table through kysely (created by migration 0005, `owner` added by 0007). */
 export class KyselyBacktestRepository implements BacktestRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -27,6 +27,7 @@ export class KyselyBacktestRepository implements BacktestRepository {
           created_at: record.createdAt,
           started_at: record.startedAt,
           finished_at: record.finishedAt,
+          owner: record.owner,
         })
         .execute();
     } catch (err) {
@@ -81,6 +82,8 @@ export class KyselyBacktestRepository implements BacktestRepository {
         if (query.statuses.length === 0) return [];
         q = q.where('status', 'in', [...query.statuses]);
       }
+      const { owner } = query;
+      if (owner !== undefined) q = q.where((eb) => eb.or([eb('owner', '=', owner), eb('owner', 'is', null)]));
       const rows = await q
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
@@ -104,6 +107,7 @@ const RECORD_COLUMNS = [
   'created_at',
   'started_at',
   'finished_at',
+  'owner',
 ] as const;
 
 type RecordRow = Pick<Selectable<BacktestsTable>, (typeof RECORD_COLUMNS)[number]>;
@@ -128,5 +132,6 @@ function fromRow(row: RecordRow): BacktestRecord {
     createdAt: toNumber(row.created_at),
     startedAt: toNumberOrNull(row.started_at),
     finishedAt: toNumberOrNull(row.finished_at),
+    owner: row.owner,
   };
 }

@@ -7,10 +7,10 @@ import type {
   CallbackDeliveryRecord,
   CallbackDeliveryUpdate,
   CallbackRepository,
-  PageQuery,
+  PendingCallbackQuery,
 } from './store.ts';
 
-/** The `callback_deliveries` table through kysely (created by migration 0006). */
+/** The `callback_deliveries` table through kysely (created by migration 0006, `owner` added by 0007). */
 export class KyselyCallbackRepository implements CallbackRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -32,6 +32,7 @@ export class KyselyCallbackRepository implements CallbackRepository {
           error: record.error,
           created_at: record.createdAt,
           updated_at: record.updatedAt,
+          owner: record.owner,
         })
         .execute();
     } catch (err) {
@@ -71,18 +72,13 @@ export class KyselyCallbackRepository implements CallbackRepository {
     });
   }
 
-  async listPending(query: PageQuery = {}): Promise<CallbackDeliveryRecord[]> {
+  async listPending(query: PendingCallbackQuery = {}): Promise<CallbackDeliveryRecord[]> {
     const { limit, offset } = pageOf(query);
+    const { owner } = query;
     return await guard('callbacks.listPending', async () => {
-      const rows = await this.db
-        .selectFrom('callback_deliveries')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(limit)
-        .offset(offset)
-        .execute();
+      let q = this.db.selectFrom('callback_deliveries').selectAll().where('status', '=', 'pending');
+      if (owner !== undefined) q = q.where((eb) => eb.or([eb('owner', '=', owner), eb('owner', 'is', null)]));
+      const rows = await q.orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
       return rows.map(fromRow);
     });
   }
@@ -102,5 +98,6 @@ function fromRow(row: Selectable<CallbackDeliveriesTable>): CallbackDeliveryReco
     error: row.error,
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
+    owner: row.owner,
   };
 }

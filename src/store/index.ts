@@ -23,6 +23,7 @@ export type {
   CallbackDeliveryStatus,
   CallbackDeliveryUpdate,
   CallbackRepository,
+  PendingCallbackQuery,
   PageQuery,
 } from './store.ts';
 export { BACKTEST_STATUSES } from './store.ts';

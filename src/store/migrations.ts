@@ -8,6 +8,7 @@ import * as workflowJournal from './migrations/0003-workflow-journal.ts';
 import * as settingsAndAudit from './migrations/0004-settings-and-audit.ts';
 import * as strategiesAndBacktests from './migrations/0005-strategies-and-backtests.ts';
 import * as callbackDeliveries from './migrations/0006-callback-deliveries.ts';
+import * as workOwners from './migrations/0007-work-owners.ts';
 
 /**
  * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004_settings_and_audit': settingsAndAudit,
   '0005_strategies_and_backtests': strategiesAndBacktests,
   '0006_callback_deliveries': callbackDeliveries,
+  '0007_work_owners': workOwners,
 };
 
 /** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */

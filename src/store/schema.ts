@@ -165,6 +165,8 @@ export interface BacktestsTable {
   created_at: BigIntColumn;
   started_at: NullableBigIntColumn;
   finished_at: NullableBigIntColumn;
+  /** The creating process's `server.instance_id` (migration 0007); NULL on older rows. */
+  owner: string | null;
 }
 
 /** The `callback_deliveries` table (migration 0006). */
@@ -182,4 +184,6 @@ export interface CallbackDeliveriesTable {
   error: string | null;
   created_at: BigIntColumn;
   updated_at: BigIntColumn;
+  /** The creating process's `server.instance_id` (migration 0007); NULL on older rows. */
+  owner: string | null;
 }

@@ -127,6 +127,11 @@ export interface BacktestRecord {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /**
+   * The `server.instance_id` of the process that accepted it, which alone recovers it after a
+   * restart; null for a record written before owners were recorded.
+   */
+  owner: string | null;
 }
 
 /** A change to a backtest: its new status and whatever became known with it. */
@@ -146,6 +151,11 @@ export interface BacktestUpdate {
 export interface BacktestQuery extends PageQuery {
   strategyId?: string;
   statuses?: readonly BacktestStatus[];
+  /**
+   * Only runs this instance may recover: those whose `owner` is this id, and those with no owner
+   * (written before owners were recorded). Unset: every owner.
+   */
+  owner?: string;
 }
 
 /** Backtest runs: status, summary, manifest, and their bulky outputs kept apart. */
@@ -188,6 +198,20 @@ export interface CallbackDeliveryRecord {
   error: string | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * The `server.instance_id` of the process that recorded it, which alone resumes it after a
+   * restart; null for a delivery recorded before owners were.
+   */
+  owner: string | null;
+}
+
+/** Filter for listing pending callback deliveries. */
+export interface PendingCallbackQuery extends PageQuery {
+  /**
+   * Only deliveries this instance may resume: those whose `owner` is this id, and those with no
+   * owner (recorded before owners were). Unset: every owner.
+   */
+  owner?: string;
 }
 
 /** A change to a callback delivery after attempts. */
@@ -207,7 +231,7 @@ export interface CallbackRepository {
   update(id: string, update: CallbackDeliveryUpdate): Promise<void>;
   get(id: string): Promise<CallbackDeliveryRecord | undefined>;
   /** Deliveries still `pending`, oldest first (by creation time, then id). */
-  listPending(query?: PageQuery): Promise<CallbackDeliveryRecord[]>;
+  listPending(query?: PendingCallbackQuery): Promise<CallbackDeliveryRecord[]>;
 }
 
 /** The store: repositories plus lifecycle. */

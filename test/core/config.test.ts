@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.ts';
@@ -33,6 +33,20 @@ describe('loadConfig', () => {
       backoff_multiplier: 2,
     });
     expect(c.dispatcher.default_priority).toBe(3);
+  });
+
+  it('names the instance <hostname>:<port> by default, the port as configured, unless set', () => {
+    expect(loadConfig({ env: {} }).server.instance_id).toBe(`${hostname()}:8000`);
+    expect(loadConfig({ env: { CONCLAVE_PORT: '8100' } }).server.instance_id).toBe(`${hostname()}:8100`);
+    const yaml = file('instance.yaml', 'server: { port: 9000, instance_id: orch-east-1 }\n');
+    expect(loadConfig({ path: yaml, env: {} }).server.instance_id).toBe('orch-east-1');
+    const fromEnv = loadConfig({ path: yaml, env: { CONCLAVE_SERVER__INSTANCE_ID: 'orch-west-2:8000' } });
+    expect(fromEnv.server).toMatchObject({ port: 9000, instance_id: 'orch-west-2:8000' });
+    // An all-digit id reads from the environment as a number; it is kept as text.
+    expect(loadConfig({ env: { CONCLAVE_SERVER__INSTANCE_ID: '7' } }).server.instance_id).toBe('7');
+    const bad = configError(() => loadConfig({ env: {}, overrides: { server: { instance_id: 'orch a' } } }));
+    expect(bad.message).toContain('server.instance_id: 1–200 characters, no spaces (got "orch a")');
+    configError(() => loadConfig({ env: {}, overrides: { server: { instance_id: '' } } }));
   });
 
   it('ships an example file that loads, and the 18-pattern routing example', () => {

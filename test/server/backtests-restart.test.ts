@@ -135,4 +135,75 @@ describe('backtests across a restart', () => {
       expect(done).toMatchObject({ status: 'completed', error: null, progress: 1 });
     }
   });
+
+  it("leaves a live peer's backtests to it (another instance_id on the same database), and runs them on the owner's restart", async () => {
+    const path = freshPath();
+    const as = (instance_id: string) => ({ server: { instance_id } });
+    const stuck = { env: {}, backtests: { maxConcurrent: 1, source: stuckSource } };
+    let a: TestServer | undefined;
+    let b: TestServer | undefined;
+    let id: string;
+    try {
+      // Process A accepts a backtest and is running it.
+      a = await makeTestServer({ storePath: path, config: as('orch-a:8000'), app: stuck });
+      const res = await postJson(a.app, '/backtest', { strategy: inline, ...window2008 });
+      id = res.body['backtest_id'] as string;
+      await vi.waitFor(async () =>
+        expect((await getJson(a!.app, `/backtest/${id}`)).body['status']).toBe('running'),
+      );
+      const running = (await a.conclave.store.backtests.get(id))!;
+      expect(running.owner).toBe('orch-a:8000');
+      // A row from before owners were recorded: whoever starts may recover it.
+      await a.conclave.store.backtests.insert({
+        ...running,
+        id: 'bt_unowned',
+        status: 'queued',
+        owner: null,
+      });
+
+      // Process B starts on the same database while A runs: it takes the unowned row, not A's run.
+      b = await makeTestServer({ storePath: path, config: as('orch-b:8000'), app: stuck });
+      expect(await b.conclave.metrics.text()).toContain(
+        'conclave_backtests_recovered_total{outcome="requeued"} 1',
+      );
+      // Recovery starts runs before the app is ready: a run B had taken would be running in B.
+      expect((await getJson(b.app, '/backtest/bt_unowned')).body).toMatchObject({
+        status: 'running',
+        progress: 0,
+      });
+      expect((await getJson(b.app, `/backtest/${id}`)).body).toMatchObject({
+        status: 'running',
+        progress: null,
+      });
+      expect((await getJson(a.app, `/backtest/${id}`)).body['progress']).toBe(0);
+      expect(await b.conclave.store.backtests.get(id)).toStrictEqual(running);
+      await b.close();
+      b = undefined;
+
+      // A stops gracefully: its run goes back to queued, still its own.
+      await a.close();
+      a = undefined;
+      const left = await openSqliteStore({ path });
+      expect(await left.backtests.get(id)).toMatchObject({ status: 'queued', owner: 'orch-a:8000' });
+      await left.close();
+
+      // B starting again while A is down still leaves A's backtest alone (it takes the unowned one).
+      b = await makeTestServer({ storePath: path, config: as('orch-b:8000'), app: stuck });
+      expect(await b.conclave.metrics.text()).toContain(
+        'conclave_backtests_recovered_total{outcome="requeued"} 1',
+      );
+      expect((await getJson(b.app, '/backtest/bt_unowned')).body['status']).toBe('running');
+      expect(await b.conclave.store.backtests.get(id)).toMatchObject({ status: 'queued', startedAt: null });
+    } finally {
+      await b?.close();
+      await a?.close();
+    }
+
+    // A restarts under its instance id and runs its backtest to the end.
+    t = await makeTestServer({ storePath: path, config: as('orch-a:8000') });
+    expect(await backtestFinished(t, id)).toMatchObject({ status: 'completed', error: null, progress: 1 });
+    expect(await t.conclave.metrics.text()).toContain(
+      'conclave_backtests_recovered_total{outcome="requeued"} 2',
+    );
+  });
 });

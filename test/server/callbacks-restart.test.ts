@@ -121,6 +121,7 @@ describe('callback_url across a restart', () => {
     await vi.waitFor(async () =>
       expect((await t!.conclave.store.callbacks.get(deliveredId))?.status).toBe('delivered'),
     );
+    const owner = t.conclave.config.server.instance_id;
     await t.close();
     t = undefined;
 
@@ -140,6 +141,7 @@ describe('callback_url across a restart', () => {
       error: null,
       createdAt: 1,
       updatedAt: 1,
+      owner,
     });
     await store.close();
 
@@ -156,5 +158,64 @@ describe('callback_url across a restart', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(received).toHaveLength(2);
     expect(received.filter((r) => r.body.includes(taskId))).toHaveLength(1);
+  });
+
+  it("leaves a live peer's pending callback to it (another instance_id on the same database), and resumes it on the owner's restart", async () => {
+    const path = freshPath();
+    const as = (instance_id: string) => ({ server: { ...config.server, instance_id } });
+    const answer = { status: 503 };
+    const { url, received } = await startReceiver(answer);
+    let a: TestServer | undefined;
+    let b: TestServer | undefined;
+    let pendingId: string;
+    try {
+      // Process A's callback is retrying against a receiver that is down.
+      a = await makeTestServer({ config: as('orch-a:8000'), storePath: path });
+      await postJson(a.app, '/orchestrate', {
+        pattern: 'analyze_momentum',
+        payload: { symbol: 'AAPL' },
+        callback_url: url,
+      });
+      await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(2));
+      const [pending, ...others] = await a.conclave.store.callbacks.listPending();
+      expect(others).toHaveLength(0);
+      expect(pending?.owner).toBe('orch-a:8000');
+      pendingId = pending!.id;
+
+      // Process B starts on the same database while A retries: it resumes nothing.
+      b = await makeTestServer({ config: as('orch-b:8000'), storePath: path });
+      expect(await b.conclave.metrics.text()).toContain('conclave_callback_deliveries_resumed_total 0');
+      await b.close();
+      b = undefined;
+
+      // A stops: the delivery stays pending, still A's.
+      await a.close();
+      a = undefined;
+      const left = await openSqliteStore({ path });
+      const suspended = await left.callbacks.get(pendingId);
+      await left.close();
+      expect(suspended).toMatchObject({ status: 'pending', owner: 'orch-a:8000' });
+
+      // B starting again while A is down still leaves it alone, even with the receiver back.
+      answer.status = 200;
+      const before = received.length;
+      b = await makeTestServer({ config: as('orch-b:8000'), storePath: path });
+      expect(await b.conclave.metrics.text()).toContain('conclave_callback_deliveries_resumed_total 0');
+      await new Promise((r) => setTimeout(r, 150));
+      expect(received).toHaveLength(before);
+      expect(await b.conclave.store.callbacks.get(pendingId)).toStrictEqual(suspended);
+    } finally {
+      await b?.close();
+      await a?.close();
+    }
+
+    // A restarts under its instance id and delivers it, under the same delivery id.
+    t = await makeTestServer({ config: as('orch-a:8000'), storePath: path });
+    expect(await t.conclave.metrics.text()).toContain('conclave_callback_deliveries_resumed_total 1');
+    await vi.waitFor(() => expect(received.filter((r) => r.status === 200)).toHaveLength(1));
+    expect(received.find((r) => r.status === 200)?.headers['x-conclave-delivery']).toBe(pendingId);
+    await vi.waitFor(async () =>
+      expect((await t!.conclave.store.callbacks.get(pendingId))?.status).toBe('delivered'),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isConclaveError } from '../../src/core/errors.ts';
-import type { CallbackDeliveryRecord } from '../../src/store/store.ts';
+import type { CallbackDeliveryRecord, CallbackRepository } from '../../src/store/store.ts';
 import { uid } from './fixtures.ts';
 import type { StoreAccess } from './store-contract.ts';
 
@@ -20,6 +20,7 @@ export function makeDelivery(overrides: Partial<CallbackDeliveryRecord> = {}): C
     error: null,
     createdAt: 1_700_000_000_000,
     updatedAt: 8_640_000_000_000_000,
+    owner: 'orchestrator-a:8000',
     ...overrides,
   };
 }
@@ -31,7 +32,7 @@ export function callbackCases(store: StoreAccess): void {
   describe('callback deliveries', () => {
     it('keeps every field, the body byte for byte, and nulls', async () => {
       const full = makeDelivery({ lastStatus: 503, error: 'receiver answered 503', attempts: 3 });
-      const bare = makeDelivery({ corrId: null });
+      const bare = makeDelivery({ corrId: null, owner: null });
       await callbacks().insert(full);
       await callbacks().insert(bare);
       expect(await callbacks().get(full.id)).toStrictEqual(full);
@@ -88,6 +89,34 @@ export function callbackCases(store: StoreAccess): void {
       await expect(callbacks().listPending({ limit: 0 })).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
       });
+    });
+
+    it('lists for an owner only its own pending deliveries and unowned ones, a page at a time', async () => {
+      const mine = makeDelivery({ id: 'cb-mine', createdAt: 1_000, owner: 'orch-a:8000' });
+      const peers = makeDelivery({ id: 'cb-peer', createdAt: 1_500, owner: 'orch-b:8000' });
+      const legacy = makeDelivery({ id: 'cb-legacy', createdAt: 2_000, owner: null });
+      const mineLater = makeDelivery({ id: 'cb-mine-2', createdAt: 3_000, owner: 'orch-a:8000' });
+      const mineDone = makeDelivery({ createdAt: 500, owner: 'orch-a:8000', status: 'delivered' });
+      // An owner that differs only in case or by a suffix is another owner.
+      const lookalike = makeDelivery({ id: 'cb-lookalike', createdAt: 2_500, owner: 'ORCH-A:8000' });
+      for (const d of [mineLater, peers, legacy, mineDone, lookalike, mine]) await callbacks().insert(d);
+      const ids = async (query: Parameters<CallbackRepository['listPending']>[0]) =>
+        (await callbacks().listPending(query)).map((d) => d.id);
+      expect(await ids({ owner: 'orch-a:8000' })).toEqual(['cb-mine', 'cb-legacy', 'cb-mine-2']);
+      expect(await ids({ owner: 'orch-a:8000', limit: 2, offset: 1 })).toEqual(['cb-legacy', 'cb-mine-2']);
+      expect(await ids({ owner: 'orch-b:8000' })).toEqual(['cb-peer', 'cb-legacy']);
+      expect(await ids({ owner: 'orch-c:8000' })).toEqual(['cb-legacy']);
+      expect(await ids({})).toEqual(['cb-mine', 'cb-peer', 'cb-legacy', 'cb-lookalike', 'cb-mine-2']);
+      // The owner is kept through an update, and an ended delivery leaves its owner's list.
+      await callbacks().update('cb-mine', {
+        status: 'failed',
+        attempts: 5,
+        lastStatus: 503,
+        error: 'receiver answered 503',
+        updatedAt: 4_000,
+      });
+      expect((await callbacks().get('cb-mine'))?.owner).toBe('orch-a:8000');
+      expect(await ids({ owner: 'orch-a:8000' })).toEqual(['cb-legacy', 'cb-mine-2']);
     });
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isConclaveError } from '../../src/core/errors.ts';
-import type { BacktestRecord, StrategyRecord } from '../../src/store/store.ts';
+import type { BacktestQuery, BacktestRecord, StrategyRecord } from '../../src/store/store.ts';
 import { uid } from './fixtures.ts';
 import type { StoreAccess } from './store-contract.ts';
 
@@ -33,6 +33,7 @@ export function makeBacktest(overrides: Partial<BacktestRecord> = {}): BacktestR
     createdAt: 1_700_000_000_000,
     startedAt: null,
     finishedAt: null,
+    owner: 'orchestrator-a:8000',
     ...overrides,
   };
 }
@@ -154,6 +155,41 @@ export function strategyBacktestCases(store: StoreAccess): void {
       expect((await backtests().list({ statuses: ['running'] })).map((r) => r.id)).toEqual([b.id]);
       expect(await backtests().list({ statuses: [] })).toEqual([]);
       expect((await backtests().list({ limit: 1, offset: 2 })).map((r) => r.id)).toEqual([a.id]);
+    });
+
+    it('keeps a null owner (a record from before owners were recorded)', async () => {
+      const bt = makeBacktest({ owner: null });
+      await backtests().insert(bt);
+      expect(await backtests().get(bt.id)).toStrictEqual(bt);
+    });
+
+    it('lists for an owner only its own runs and unowned ones, with the other filters', async () => {
+      const mine = makeBacktest({ createdAt: 1000, owner: 'orch-a:8000' });
+      const peers = makeBacktest({
+        createdAt: 2000,
+        owner: 'orch-b:8000',
+        status: 'running',
+        startedAt: 2001,
+      });
+      const legacy = makeBacktest({ createdAt: 3000, owner: null, status: 'running', startedAt: 3001 });
+      const mineDone = makeBacktest({ createdAt: 4000, owner: 'orch-a:8000', status: 'completed' });
+      // An owner that differs only in case is another owner.
+      const lookalike = makeBacktest({ createdAt: 5000, owner: 'ORCH-A:8000' });
+      for (const bt of [mine, peers, legacy, mineDone, lookalike]) await backtests().insert(bt);
+      const ids = async (query: BacktestQuery) => (await backtests().list(query)).map((r) => r.id);
+      const unfinished = ['queued', 'running'] as const;
+      expect(await ids({ statuses: unfinished, owner: 'orch-a:8000' })).toEqual([legacy.id, mine.id]);
+      expect(await ids({ statuses: unfinished, owner: 'orch-a:8000', limit: 1, offset: 1 })).toEqual([
+        mine.id,
+      ]);
+      expect(await ids({ statuses: unfinished, owner: 'orch-b:8000' })).toEqual([legacy.id, peers.id]);
+      expect(await ids({ statuses: unfinished, owner: 'orch-c:8000' })).toEqual([legacy.id]);
+      expect(await ids({ owner: 'orch-a:8000' })).toEqual([mineDone.id, legacy.id, mine.id]);
+      expect(await ids({ statuses: unfinished })).toEqual([lookalike.id, legacy.id, peers.id, mine.id]);
+      // The owner is kept through updates.
+      await backtests().update(mine.id, { status: 'running', startedAt: 1001 });
+      await backtests().update(mine.id, { status: 'queued', startedAt: null });
+      expect((await backtests().get(mine.id))?.owner).toBe('orch-a:8000');
     });
   });
 }

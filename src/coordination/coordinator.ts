@@ -49,7 +49,13 @@ const FAN_IN_CACHE_MAX = 10_000;
 const DEFAULT_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 50 };
 /** How long a process finishing a crashed decider's decision holds it, and when a waiting one retries. */
 const RECOVERY_LEASE_MS = 30_000;
-const RECOVERY_RETRY_MS = 1_000;
+/**
+ * How long a redelivered signal waits when another process holds the recovery lease: the lease's
+ * length, so the holder has finished (the retry then finds the decision audited) or died (its
+ * lease has run out) — retrying sooner would spend the message's deliveries, and one that runs
+ * out of them is dead-lettered with its correlation never decided.
+ */
+const RECOVERY_RETRY_MS = RECOVERY_LEASE_MS;
 const ACTOR = 'coordinator';
 const TRADES = new Set<Decision['action']>(['trade', 'trade_with_caution']);
 
@@ -357,7 +363,13 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
       this.#deliver(corrId, S.auditTrail, entry, options),
     );
     if (this.#o.auditDecisions !== false)
-      work.push(this.#audit('decision', corrId, entry).catch(this.#auditFailed));
+      // One id per decision of a correlation (its corr_id and first signal time), so a recovery
+      // that re-decides while a slow first decider is still at work cannot audit it twice.
+      work.push(
+        this.#audit('decision', corrId, entry, `aud_decision_${firstAtMs}_${corrId}`).catch(
+          this.#auditFailed,
+        ),
+      );
     await Promise.all(work); // none rejects: deliveries handle their failures, the audit's is counted
   }
 
@@ -468,8 +480,8 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
     }
   }
 
-  async #audit(kind: string, corrId: string | null, data: unknown): Promise<void> {
+  async #audit(kind: string, corrId: string | null, data: unknown, id?: string): Promise<void> {
     const at = this.#d.clock.now();
-    await this.#d.store.audit.append({ id: newId('aud', at), at, kind, corrId, actor: ACTOR, data });
+    await this.#d.store.audit.append({ id: id ?? newId('aud', at), at, kind, corrId, actor: ACTOR, data });
   }
 }

@@ -10,7 +10,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { startAgent } from '../src/agent-sdk/index.ts';
 import { createConclave, type Conclave } from '../src/conclave.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { createLogger } from '../src/telemetry/index.ts';
-import { percentile, printTable, round } from './support.ts';
+import { freePort, percentile, printTable, round } from './support.ts';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const TASKS = 20_000;
@@ -33,15 +33,6 @@ const CORRELATIONS = 10_000;
 const JOIN_RATE_PER_S = 250;
 const phase = (what: string): void => void process.stderr.write(`${new Date().toISOString()} ${what}\n`);
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 async function startNats(dir: string): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();

@@ -26,7 +26,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { buildApp } from '../src/server/index.ts';
 import { orchestrateBodySchema } from '../src/server/routes/orchestrate.ts';
 import { openSqliteStore } from '../src/store/index.ts';
-import { gc, printTable, round } from './support.ts';
+import { freePort, gc, printTable, round } from './support.ts';
 
 const QUEUED_TASKS = 100_000;
 const WARMUP_SECONDS = 3;
@@ -157,9 +157,7 @@ async function bareServer(): Promise<{ url: string; close: () => Promise<void> }
  */
 async function mainJobRssMb(dir: string): Promise<number> {
   await run('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT });
-  const app = Fastify();
-  const port = Number(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port);
-  await app.close(); // a free port for the child
+  const port = await freePort();
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CONCLAVE_')) env[k] = v;
   const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/cli/main.js'), 'start'], {

@@ -1,4 +1,5 @@
-/** Shared helpers for benchmarks: percentiles, heap measurement, table printing. */
+/** Shared helpers for benchmarks: percentiles, heap measurement, table printing, a free port. */
+import { createServer } from 'node:net';
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -29,4 +30,14 @@ export function round(value: number, digits = 0): number {
 export function printTable(title: string, rows: Record<string, string | number>[]): void {
   console.log(`\n${title}`);
   console.table(rows);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
 }

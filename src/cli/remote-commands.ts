@@ -1,17 +1,6 @@
+import type { SystemStatus } from '../conclave.ts';
 import { ApiClient, clientOptions, type RemoteFlags } from './api-client.ts';
 import { processOutput, table, type CliOutput } from './output.ts';
-
-/** GET /status as the CLI reads it. */
-interface SystemStatus {
-  timestamp: string;
-  system_metrics: Record<string, number>;
-  message_queue_size: number;
-  in_flight_tasks: number;
-  retry_waiting_tasks: number;
-  active_workflows: number;
-  queued_workflows: number;
-  halts: { id: string; reason: string; since: string }[];
-}
 
 /** One agent of GET /agents as the CLI reads it. */
 interface AgentRow {

@@ -49,13 +49,6 @@ const FAN_IN_CACHE_MAX = 10_000;
 const DEFAULT_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 50 };
 /** How long a process finishing a crashed decider's decision holds it, and when a waiting one retries. */
 const RECOVERY_LEASE_MS = 30_000;
-/**
- * How long a redelivered signal waits when another process holds the recovery lease: the lease's
- * length, so the holder has finished (the retry then finds the decision audited) or died (its
- * lease has run out) — retrying sooner would spend the message's deliveries, and one that runs
- * out of them is dead-lettered with its correlation never decided.
- */
-const RECOVERY_RETRY_MS = RECOVERY_LEASE_MS;
 const ACTOR = 'coordinator';
 const TRADES = new Set<Decision['action']>(['trade', 'trade_with_caution']);
 
@@ -209,7 +202,11 @@ export class SignalCoordinator extends TypedEmitter<CoordinatorEvents> {
         : this.ingest(msg.data));
       if (result === 'rejected') msg.term('invalid enriched signal');
       else if (result === 'late' && msg.deliveryCount > 1 && !(await this.#finishDecided(msg.data)))
-        msg.nak(RECOVERY_RETRY_MS);
+        // Another process holds the recovery lease: wait its length, by which time the holder has
+        // finished (the retry finds the decision audited) or died (its lease has run out). Sooner
+        // would spend the message's deliveries, and one that runs out of them is dead-lettered
+        // with its correlation never decided.
+        msg.nak(RECOVERY_LEASE_MS);
       else msg.ack();
     } catch {
       msg.nak(); // state or store trouble: let the bus redeliver

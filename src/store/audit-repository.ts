@@ -3,10 +3,9 @@ import type { AuditEntry, AuditQuery } from '../core/audit.ts';
 import type { ConclaveError } from '../core/errors.ts';
 import { ValidationError } from '../core/errors.ts';
 import { toNumber, type AuditEntriesTable, type Database } from './schema.ts';
+import { pageOf } from './paging.ts';
 import { guard, insertError, isUniqueViolation } from './store-errors.ts';
 import type { AuditRepository } from './store.ts';
-
-const DEFAULT_LIMIT = 100;
 
 /** Rows per multi-row INSERT: 6 parameters each, well under SQLite's bound-parameter limit. */
 const ROWS_PER_STATEMENT = 500;
@@ -111,10 +110,7 @@ export class KyselyAuditRepository implements AuditRepository {
   }
 
   async list(query: AuditQuery = {}): Promise<AuditEntry[]> {
-    const limit = query.limit ?? DEFAULT_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new ValidationError('limit', `must be a positive integer, got ${String(limit)}`);
-    }
+    const { limit } = pageOf(query);
     return guard('audit.list', async () => {
       let q = this.db.selectFrom('audit_entries').selectAll();
       if (query.kind !== undefined) q = q.where('kind', '=', query.kind);

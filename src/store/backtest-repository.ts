@@ -3,7 +3,7 @@ import type { SerializedError } from '../core/errors.ts';
 import { ConclaveError, ValidationError } from '../core/errors.ts';
 import { toNumber, toNumberOrNull, type BacktestsTable, type Database } from './schema.ts';
 import { guard, insertError } from './store-errors.ts';
-import { pageOf } from './strategy-repository.ts';
+import { pageOf } from './paging.ts';
 import type { BacktestQuery, BacktestRecord, BacktestRepository, BacktestUpdate } from './store.ts';
 
 /** The `backtests` table through kysely (created by migration 0005, `owner` added by 0007). */

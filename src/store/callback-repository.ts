@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConclaveError, ValidationError } from '../core/errors.ts';
 import { toNumber, type CallbackDeliveriesTable, type Database } from './schema.ts';
 import { guard, insertError } from './store-errors.ts';
-import { pageOf } from './strategy-repository.ts';
+import { pageOf } from './paging.ts';
 import type {
   CallbackDeliveryRecord,
   CallbackDeliveryUpdate,

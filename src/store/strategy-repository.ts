@@ -2,22 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { ValidationError } from '../core/errors.ts';
 import { toNumber, type Database, type StrategiesTable } from './schema.ts';
 import { guard, insertError } from './store-errors.ts';
+import { pageOf } from './paging.ts';
 import type { PageQuery, StrategyRecord, StrategyRepository } from './store.ts';
-
-const DEFAULT_LIMIT = 100;
-
-/** Checks a page query's limit and offset, naming the bad one. */
-export function pageOf(query: PageQuery): { limit: number; offset: number } {
-  const limit = query.limit ?? DEFAULT_LIMIT;
-  const offset = query.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new ValidationError('limit', `must be a positive integer, got ${String(limit)}`);
-  }
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new ValidationError('offset', `must be a non-negative integer, got ${String(offset)}`);
-  }
-  return { limit, offset };
-}
 
 /** The `strategies` table through kysely (created by migration 0005). */
 export class KyselyStrategyRepository implements StrategyRepository {

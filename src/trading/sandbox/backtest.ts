@@ -166,8 +166,10 @@ async function run(
     const trends = new Map<string, string | undefined>();
     const ingests: Promise<unknown>[] = [];
     const iso = isoTime(t);
-    for (const s of active) {
-      const corrId = `bt:${runId}:${s.symbol}:${t}`;
+    const corrIds = active.map((s) => `bt:${runId}:${s.symbol}:${t}`);
+    for (let i = 0; i < active.length; i++) {
+      const s = active[i]!;
+      const corrId = corrIds[i]!;
       const context = {
         symbol: s.symbol,
         timestampMs: t,
@@ -197,8 +199,9 @@ async function run(
     }
     await Promise.all(ingests);
 
-    for (const s of active) {
-      const corrId = `bt:${runId}:${s.symbol}:${t}`;
+    for (let i = 0; i < active.length; i++) {
+      const s = active[i]!;
+      const corrId = corrIds[i]!;
       const decision = rig.takeDecision(corrId);
       if (decision === undefined) {
         throw new ConclaveError('INTERNAL', `the coordinator made no decision for ${corrId}`);

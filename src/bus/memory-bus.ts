@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConclaveError, toConclaveError } from '../core/errors.ts';
+import { copyRecord } from '../core/records.ts';
 import { HEADER } from './bus.ts';
 import type {
   Bus,
@@ -286,7 +287,7 @@ export class MemoryBus implements Bus {
     if (this.#closed) throw closedError();
     const plan = this.#planFor(subject);
     this.#stats.published++;
-    const copy: Headers = headers === undefined ? {} : { ...headers };
+    const copy: Headers = headers === undefined ? {} : copyRecord(headers);
     if (msgId !== undefined) copy[HEADER.msgId] = msgId;
     const msg: BusMessage =
       replyTo === undefined ? { subject, data, headers: copy } : { subject, data, headers: copy, replyTo };

@@ -23,6 +23,24 @@ export interface PolicyOutcome {
 }
 
 /**
+ * `base` with `reason`, `confidence` and (when given) `size` replaced, built key by key in the
+ * record's order. Not `{ ...base, … }`: see `core/records.ts` on spreads and hidden classes.
+ */
+export function outcomeWith(
+  base: Omit<PolicyOutcome, 'confidence'>,
+  reason: string,
+  confidence: number,
+  size: number | undefined = base.size,
+): PolicyOutcome {
+  const o: { -readonly [K in keyof PolicyOutcome]?: PolicyOutcome[K] } = { action: base.action };
+  if (base.direction !== undefined) o.direction = base.direction;
+  if (size !== undefined) o.size = size;
+  o.reason = reason;
+  o.confidence = confidence;
+  return o as PolicyOutcome;
+}
+
+/**
  * A pure decision rule.
  * @remarks Implementations never mutate `signals` (the immutability principle: the orchestrator
  * never changes an agent's output), never return NaN, and handle absent agents explicitly rather

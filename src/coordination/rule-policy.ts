@@ -11,7 +11,7 @@ import {
   type RiskAnalysis,
   type RiskLevel,
 } from './analyses.ts';
-import type { DecisionPolicy, PolicyOutcome } from './policy.ts';
+import { outcomeWith, type DecisionPolicy, type PolicyOutcome } from './policy.ts';
 import type { DecisionAction, Direction } from './schemas.ts';
 import type { SignalSet } from './signal-set.ts';
 
@@ -91,7 +91,8 @@ export function createRulePolicy(): DecisionPolicy {
     requiredAgents: [AGENTS.momentum, AGENTS.risk],
     decide(signals) {
       const { momentum, risk } = readMomentumAndRisk(signals);
-      return { ...determineAction(momentum, risk), confidence: ruleConfidence(momentum, risk) };
+      const action = determineAction(momentum, risk);
+      return outcomeWith(action, action.reason, ruleConfidence(momentum, risk));
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { ConclaveError } from '../core/errors.ts';
 import { AGENTS, riskAnalysisSchema, momentumAnalysisSchema, readAnalysis } from './analyses.ts';
-import type { DecisionPolicy, PolicyContext, PolicyOutcome } from './policy.ts';
+import { outcomeWith, type DecisionPolicy, type PolicyContext, type PolicyOutcome } from './policy.ts';
 import { signalEntries, type SignalSet } from './signal-set.ts';
 
 /** The stages, in the order they run. */
@@ -119,7 +119,7 @@ export function createStages(policy: DecisionPolicy, options: StageOptions): Rec
       const size =
         cap !== undefined && outcome.size !== undefined ? Math.min(outcome.size, cap) : outcome.size;
       return go({
-        outcome: { ...outcome, ...(size === undefined ? {} : { size }) },
+        outcome: outcomeWith(outcome, outcome.reason, outcome.confidence, size),
         capped: size !== outcome.size,
       });
     },

@@ -3,7 +3,7 @@
  * weighted average of the three agents' views; the action follows the rule policy's logic.
  */
 import { AGENTS, correlationAnalysisSchema, readAnalysis } from './analyses.ts';
-import type { DecisionPolicy } from './policy.ts';
+import { outcomeWith, type DecisionPolicy } from './policy.ts';
 import { determineAction, readMomentumAndRisk } from './rule-policy.ts';
 
 /** The document's weights: momentum confidence, risk (as 1 − overall_score), correlation portfolio impact. */
@@ -53,7 +53,7 @@ export function createWeightedPolicy(): DecisionPolicy {
         absent.length === 0 || terms.length === 0
           ? outcome.reason
           : `${outcome.reason}; weights renormalised over ${terms.map((t) => t.agent).join(', ')} (missing ${absent.join(', ')})`;
-      return { ...outcome, reason, confidence };
+      return outcomeWith(outcome, reason, confidence);
     },
   };
 }

@@ -3,6 +3,7 @@
  */
 import { checkEnriched, type EnrichedSignal, type NormalizedSignal } from '../../coordination/index.ts';
 import { ValidationError } from '../../core/index.ts';
+import { copyRecord } from '../../core/records.ts';
 
 /**
  * Builds and validates the enriched signal for `analysis` of `sourceSignal`.
@@ -23,7 +24,7 @@ export function toEnrichedSignal(
     agent_name: agentName,
     agent_version: agentVersion,
     enriched_at: isoOf(enrichedAt),
-    analysis: { ...analysis },
+    analysis: copyRecord(analysis),
     source_signal: sourceSignal,
   });
 }

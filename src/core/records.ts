@@ -1,0 +1,15 @@
+/**
+ * Shallow copies for hot paths.
+ * @remarks On Node 20's V8 an object literal that starts with a spread (`{ ...source }`,
+ * `{ ...source, extra }`) gives each object it makes a hidden class of its own once the site is
+ * warm: a map, a descriptor array and, at the first `for…in`, an enum cache per object, and
+ * megamorphic property access wherever the copies go (measured in bench/RESULTS.md, 2026-11-22).
+ * A copy built key by key shares hidden classes with every other copy of the same key order.
+ */
+
+/** A shallow copy of `source`'s own enumerable string-keyed properties, in their order. */
+export function copyRecord<T extends object>(source: T): T {
+  const out: Record<string, unknown> = {};
+  for (const key in source) if (Object.hasOwn(source, key)) out[key] = source[key];
+  return out as T;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoTime } from '../core/iso-time.ts';
 import { ERROR_CODES } from '../core/errors.ts';
 
 /** A JSON object (`{…}`), the shape of payloads, metadata and results. Arrays and scalars are refused. */
@@ -7,10 +8,8 @@ export const jsonObjectSchema = z.record(z.string(), z.unknown(), { error: 'must
 /** An ISO-8601 UTC timestamp, as every time in the API is written. */
 export const isoTimeSchema = z.iso.datetime().describe('ISO-8601 UTC time');
 
-/** Epoch milliseconds → the API's ISO-8601 form. */
-export function isoTime(epochMs: number): string {
-  return new Date(epochMs).toISOString();
-}
+/** Epoch milliseconds → the API's ISO-8601 form (remembering the last instant formatted). */
+export { isoTime };
 
 /** Epoch milliseconds or null → ISO-8601 or null. */
 export function isoTimeOrNull(epochMs: number | null): string | null {

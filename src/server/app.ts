@@ -1,11 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Conclave } from '../conclave.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './error-handlers.ts';
 import { agentsRoute } from './routes/agents.ts';
@@ -32,6 +27,7 @@ import { LiveEventHub } from './event-hub.ts';
 import { bindHost, logListening } from './listen.ts';
 import { annotateRouteSecurity, openApiSecurity } from './openapi-security.ts';
 import type { ConclaveServer } from './server-types.ts';
+import { responseSerializerCompiler } from './serializers.ts';
 import { CONCLAVE_VERSION } from './version.ts';
 
 /** The largest request body the API reads; larger ones are refused with 413. */
@@ -54,6 +50,12 @@ export interface BuildAppOptions {
   onShutdown?: () => void | Promise<void>;
   /** Where `key_env`, `CONCLAVE_API_KEYS` are read from. Default `process.env`. */
   env?: Record<string, string | undefined>;
+  /**
+   * Check every response against its route's schema before sending it (an error when it fails,
+   * or when the schema would change it). For test suites; default false: responses are sent as
+   * the routes build them.
+   */
+  validateResponses?: boolean;
   /** Milliseconds between GET /events heartbeat comments. Default 15 000. */
   sseHeartbeatMs?: number;
   /** How many backtests run at once and wait, and where their bars come from. */
@@ -85,7 +87,7 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler(options.validateResponses === true));
   installErrorHandlers(app);
   app.decorate('apiKeyCount', keys.length);
   installTracing(app);

@@ -77,7 +77,7 @@ export async function makeTestServer(
   });
   for (const agent of options.agents ?? []) conclave.registerInprocAgent(agent);
   await conclave.start();
-  const app = buildApp(conclave, { env: {}, ...options.app });
+  const app = buildApp(conclave, { env: {}, validateResponses: true, ...options.app });
   await app.ready();
   return {
     conclave,

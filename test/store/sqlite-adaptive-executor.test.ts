@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SqliteAdaptiveExecutor } from '../../src/store/sqlite-adaptive-executor.ts';
+import { SqliteAdaptiveExecutor, eventLoopBusyProbe } from '../../src/store/sqlite-adaptive-executor.ts';
 import type { SqliteExecutor } from '../../src/store/sqlite-batch-writer.ts';
 import { SqliteOps, forEachOp } from '../../src/store/sqlite-ops.ts';
 
@@ -30,7 +30,7 @@ describe('SqliteAdaptiveExecutor', () => {
   it('runs small batches inline and large ones on the thread when both are idle', async () => {
     const inline = new Held();
     const thread = new Held();
-    const ex = new SqliteAdaptiveExecutor(inline, thread, 64);
+    const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => false);
     const small = ex.run([], ops(10));
     inline.releaseAll();
     await small;
@@ -44,7 +44,7 @@ describe('SqliteAdaptiveExecutor', () => {
   it('never has both busy: a batch joins the executor that has work in flight', async () => {
     const inline = new Held();
     const thread = new Held();
-    const ex = new SqliteAdaptiveExecutor(inline, thread, 64);
+    const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => false);
     const a = ex.run([], ops(500)); // thread
     const b = ex.run([], ops(3)); // small, but the thread is busy: thread
     expect(thread.batches).toEqual([500, 3]);
@@ -58,6 +58,33 @@ describe('SqliteAdaptiveExecutor', () => {
     expect(thread.batches).toEqual([500, 3]);
     inline.releaseAll();
     await Promise.all([c, d]);
+  });
+});
+
+describe('SqliteAdaptiveExecutor under load', () => {
+  it('sends small batches to the thread while the event loop is busy, and inline again after', async () => {
+    const inline = new Held();
+    const thread = new Held();
+    let busy = true;
+    const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => busy);
+    const a = ex.run([], ops(5));
+    thread.releaseAll();
+    await a;
+    busy = false;
+    const b = ex.run([], ops(5));
+    inline.releaseAll();
+    await b;
+    expect(thread.batches).toEqual([5]);
+    expect(inline.batches).toEqual([5]);
+  });
+
+  it('the default probe reads the event loop: busy after a spin, idle after a rest', async () => {
+    const probe = eventLoopBusyProbe();
+    const spinUntil = performance.now() + 250;
+    while (performance.now() < spinUntil) probe(); // the loop never yields: fully busy
+    expect(probe()).toBe(true);
+    await new Promise((r) => setTimeout(r, 250)); // idle
+    expect(probe()).toBe(false);
   });
 });
 

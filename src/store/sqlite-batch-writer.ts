@@ -23,6 +23,8 @@ import { SqliteOps } from './sqlite-ops.ts';
 export interface SqliteExecutor {
   run(catalog: readonly string[], ops: SqliteOps): Promise<void>;
   close(): Promise<void>;
+  /** For an executor that must start before it can run batches: starts it; true once it is ready. */
+  warm?(): boolean;
 }
 
 /** Binds each column to its own name, so a compiled query's `parameters` say which `?` is which. */

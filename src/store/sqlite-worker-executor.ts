@@ -14,8 +14,10 @@ class SqliteWriterError extends Error {
   }
 }
 
+/** A batch's outcome, or (once, first) the writer saying it is ready. */
 interface Reply {
-  id: number;
+  id?: number;
+  ready?: true;
   error?: { message: string; code?: string };
 }
 
@@ -36,6 +38,8 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
   readonly #writerData: { role: 'writer'; path: string; busyTimeoutMs: number };
   /** Started with the first batch: a store whose batches all run inline never pays for the thread. */
   #worker: Worker | undefined;
+  /** The writer has opened its connection: a batch sent now does not wait for a thread to start. */
+  #ready = false;
   readonly #checkpointer: Worker;
   readonly #pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
   #nextId = 1;
@@ -68,6 +72,20 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
       }),
     );
     return (this.#worker = worker);
+  }
+
+  /**
+   * Starts the writer thread if it has not started; true once it is ready for batches (starting
+   * one takes tens of milliseconds, which a caller with somewhere else to run a batch need not wait).
+   */
+  warm(): boolean {
+    if (this.#failure !== undefined) return false;
+    try {
+      this.#writer();
+    } catch {
+      return false; // run() reports the failure
+    }
+    return this.#ready;
   }
 
   run(catalog: readonly string[], ops: SqliteOps): Promise<void> {
@@ -103,6 +121,10 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
   }
 
   #settle(reply: Reply): void {
+    if (reply.id === undefined) {
+      this.#ready = reply.ready === true;
+      return;
+    }
     const waiter = this.#pending.get(reply.id);
     if (waiter === undefined) return;
     this.#pending.delete(reply.id);

@@ -37,6 +37,7 @@ if (workerData.role === 'checkpointer') {
   const rollback = db.prepare('ROLLBACK');
   /** @type {import('better-sqlite3').Statement[]} */
   const prepared = [];
+  parentPort.postMessage({ ready: true });
 
   parentPort.on('message', (msg) => {
     if (msg.type === 'close') {

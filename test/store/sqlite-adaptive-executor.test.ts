@@ -78,6 +78,31 @@ describe('SqliteAdaptiveExecutor under load', () => {
     expect(inline.batches).toEqual([5]);
   });
 
+  it('keeps batches inline while the thread is still starting, unless one is too large to', async () => {
+    const inline = new Held();
+    const thread = new Held();
+    let ready = false;
+    let warmed = 0;
+    Object.assign(thread, { warm: () => (warmed++, ready) });
+    const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => true);
+    const a = ex.run([], ops(5));
+    inline.releaseAll();
+    await a;
+    const large = ex.run([], ops(500));
+    inline.releaseAll();
+    await large;
+    const huge = ex.run([], ops(5000)); // waits for the thread rather than hold the loop
+    thread.releaseAll();
+    await huge;
+    ready = true;
+    const b = ex.run([], ops(5));
+    thread.releaseAll();
+    await b;
+    expect(inline.batches).toEqual([5, 500]);
+    expect(thread.batches).toEqual([5000, 5]);
+    expect(warmed).toBe(4);
+  });
+
   it('the default probe reads the event loop: busy after a spin, idle after a rest', async () => {
     const probe = eventLoopBusyProbe();
     const spinUntil = performance.now() + 250;

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, openSqliteStore } from '../../src/store/index.ts';
+import { SqliteWorkerExecutor } from '../../src/store/sqlite-worker-executor.ts';
 import { completion, makeDeadLetter, makeFullTask } from './fixtures.ts';
 import { storeContract } from './store-contract.ts';
 
@@ -82,6 +83,20 @@ describe('SQLite store', () => {
       expect(await store.tasks.get(task.id)).toStrictEqual(task);
     } finally {
       await store.close();
+    }
+  });
+
+  it('starts its writer thread on warm(), and says when it is ready', async () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const executor = new SqliteWorkerExecutor(path, 1000);
+    try {
+      expect(executor.warm()).toBe(false); // just started
+      const deadline = Date.now() + 10_000;
+      while (!executor.warm() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(executor.warm()).toBe(true);
+    } finally {
+      await executor.close();
     }
   });
 

@@ -35,16 +35,33 @@ export function mergeUpdates(updates: readonly TaskUpdate[]): Map<string, Update
   return merged;
 }
 
-/** A task record with an update applied: the update's required fields, and its listed optional ones. */
+/**
+ * A task record with an update applied: the update's required fields, and its listed optional
+ * ones. Built as one literal of every field (see `core/records.ts` on spread copies).
+ */
 export function applyUpdate(task: TaskRecord, u: TaskUpdate): TaskRecord {
-  const next: TaskRecord = { ...task, status: u.status, attempts: u.attempts, updatedAt: u.updatedAt };
-  if (u.agent !== undefined) next.agent = u.agent;
-  if (u.result !== undefined) next.result = u.result;
-  if (u.error !== undefined) next.error = u.error;
-  if (u.startedAt !== undefined) next.startedAt = u.startedAt;
-  if (u.finishedAt !== undefined) next.finishedAt = u.finishedAt;
-  if (u.executionMs !== undefined) next.executionMs = u.executionMs;
-  return next;
+  return {
+    id: task.id,
+    pattern: task.pattern,
+    target: task.target,
+    payload: task.payload,
+    metadata: task.metadata,
+    priority: task.priority,
+    status: u.status,
+    attempts: u.attempts,
+    maxRetries: task.maxRetries,
+    timeoutMs: task.timeoutMs,
+    corrId: task.corrId,
+    callbackUrl: task.callbackUrl,
+    agent: u.agent !== undefined ? u.agent : task.agent,
+    result: u.result !== undefined ? u.result : task.result,
+    error: u.error !== undefined ? u.error : task.error,
+    createdAt: task.createdAt,
+    updatedAt: u.updatedAt,
+    startedAt: u.startedAt !== undefined ? u.startedAt : task.startedAt,
+    finishedAt: u.finishedAt !== undefined ? u.finishedAt : task.finishedAt,
+    executionMs: u.executionMs !== undefined ? u.executionMs : task.executionMs,
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConclaveError, toConclaveError } from '../core/errors.ts';
+import { copyRecord } from '../core/records.ts';
 import type { RunRecord, RunStatus, RunUpdate, WorkflowEvent } from '../core/workflow-run.ts';
 import type { WorkflowOp as Op, WorkflowRepository } from '../store/store.ts';
 
@@ -40,7 +41,8 @@ export class WorkflowJournal {
   async append(event: Omit<WorkflowEvent, 'seq'>, update?: RunUpdate): Promise<WorkflowEvent> {
     const seq = this.#nextSeq.get(event.runId) ?? 1;
     this.#nextSeq.set(event.runId, seq + 1);
-    const full: WorkflowEvent = { ...event, seq };
+    const full = copyRecord(event) as WorkflowEvent; // not a spread: see core/records.ts
+    full.seq = seq;
     const ops: Op[] = [{ kind: 'event', event: full }];
     if (update !== undefined) ops.push({ kind: 'update', id: event.runId, update });
     await this.#enqueue(ops);

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ConclaveError } from '../core/errors.ts';
 import type { SqliteExecutor } from './sqlite-batch-writer.ts';
+import { SqliteCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.ts';
 import type { SqliteOps } from './sqlite-ops.ts';
 
 /** A driver failure reported by the writer thread, with the driver's `code` kept for classification. */
@@ -25,8 +26,7 @@ interface Reply {
  * Runs write batches on a worker thread with its own connection to the database file, so the
  * SQLite work of group commits runs on a second core while the event loop keeps dispatching.
  * The writer thread starts with the first batch (an isolate costs ~5 MB of resident memory).
- * A second, mostly idle thread checkpoints the WAL, so commits never wait on a checkpoint's fsync
- * (measured: p99 intake-to-final 41 ms with the writer checkpointing itself, ~3 ms without).
+ * A {@link SqliteCheckpointer} checkpoints the WAL from another thread, once the WAL has grown.
  * @remarks WAL lets the main connection keep reading while the writer writes; a batch's promise
  * resolves after its COMMIT, so a read that follows sees it. Batches commit in submission order.
  * Batches cross threads by structured clone of one flat array (see {@link SqliteOps}): cheaper
@@ -40,23 +40,21 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
   #worker: Worker | undefined;
   /** The writer has opened its connection: a batch sent now does not wait for a thread to start. */
   #ready = false;
-  readonly #checkpointer: Worker;
+  readonly #checkpointer: SqliteCheckpointer;
   readonly #pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
   #nextId = 1;
   #sent = 0;
   #failure: ConclaveError | undefined;
   #exited: Promise<void> = Promise.resolve();
-  readonly #checkpointerExited: Promise<void>;
 
-  constructor(path: string, busyTimeoutMs: number, checkpointIntervalMs = 250) {
+  constructor(path: string, busyTimeoutMs: number, checkpoints?: CheckpointerOptions) {
     this.#writerData = { role: 'writer', path, busyTimeoutMs };
-    this.#checkpointer = new Worker(this.#script, {
-      workerData: { role: 'checkpointer', path, busyTimeoutMs, checkpointIntervalMs },
-    });
-    this.#checkpointer.unref();
-    // A checkpointer failure costs only latency (the writer's safety-net checkpoints take over).
-    this.#checkpointer.on('error', () => undefined);
-    this.#checkpointerExited = new Promise((resolve) => this.#checkpointer.once('exit', () => resolve()));
+    this.#checkpointer = new SqliteCheckpointer(this.#script, path, busyTimeoutMs, checkpoints);
+  }
+
+  /** The WAL checkpointer (its thread starts once the WAL has grown). */
+  get checkpointer(): SqliteCheckpointer {
+    return this.#checkpointer;
   }
 
   #writer(): Worker {
@@ -111,13 +109,11 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
   async close(): Promise<void> {
     // Held while closing: an unreferenced worker would let the process exit mid-close.
     this.#worker?.ref();
-    this.#checkpointer.ref();
     if (this.#worker === undefined)
       this.#failure ??= new ConclaveError('SHUTTING_DOWN', 'the SQLite writer is closed');
     else if (this.#failure === undefined) this.#worker.postMessage({ type: 'close' });
     await this.#exited;
-    this.#checkpointer.postMessage({ type: 'close' });
-    await this.#checkpointerExited;
+    await this.#checkpointer.close();
   }
 
   #settle(reply: Reply): void {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, openSqliteStore } from '../../src/store/index.ts';
+import { SqliteCheckpointer } from '../../src/store/sqlite-checkpointer.ts';
 import { SqliteWorkerExecutor } from '../../src/store/sqlite-worker-executor.ts';
 import { completion, makeDeadLetter, makeFullTask } from './fixtures.ts';
 import { storeContract } from './store-contract.ts';
@@ -104,5 +105,41 @@ describe('SQLite store', () => {
     await expect(openSqliteStore({ path: freshPath(), busyTimeoutMs: -1 })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
     });
+  });
+});
+
+describe('SqliteCheckpointer', () => {
+  afterAll(removeRoot);
+
+  it('starts its thread only once the WAL has grown past the threshold, and checkpoints it', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore({ path, batchWrites: 'inline' });
+    const wal = `${path}-wal`;
+    const script = new URL('../../src/store/sqlite-writer-worker.mjs', import.meta.url);
+    const walAtOpen = statSync(wal).size; // the migrations'
+    const dbAtOpen = statSync(path).size;
+    const checkpointer = new SqliteCheckpointer(script, path, 1000, {
+      startAtWalBytes: walAtOpen + 512 * 1024,
+      pollMs: 10,
+      intervalMs: 20,
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      expect(checkpointer.started).toBe(false); // an empty WAL
+      const rows = Array.from({ length: 1000 }, (_, i) =>
+        makeFullTask({ status: 'queued', payload: { i, pad: 'x'.repeat(1000) } }),
+      );
+      await store.tasks.writeBatch({ inserts: rows });
+      const deadline = Date.now() + 10_000;
+      while (!checkpointer.started && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(checkpointer.started).toBe(true);
+      // Its checkpoints copy the new pages back into the database file, which grows.
+      while (statSync(path).size <= dbAtOpen && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(statSync(path).size).toBeGreaterThan(dbAtOpen);
+    } finally {
+      await checkpointer.close();
+      await store.close();
+    }
   });
 });

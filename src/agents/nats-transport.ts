@@ -1,5 +1,6 @@
 import { HEADER, type Bus, type BusMessage, type Headers } from '../bus/bus.ts';
 import { ConclaveError, isConclaveError } from '../core/errors.ts';
+import { copyRecord } from '../core/records.ts';
 import { AGENT_SUBJECTS, IDEMPOTENCY_HEADER, unwrapReply, type AgentCallBody } from './nats-protocol.ts';
 import type { AgentRequest, AgentTransport, CallContext } from './transport.ts';
 
@@ -57,7 +58,8 @@ export class NatsTransport implements AgentTransport {
       corr_id: request.corrId,
       timeout_ms: request.timeoutMs,
     };
-    const headers: Headers = { ...request.headers, [IDEMPOTENCY_HEADER]: request.idempotencyKey };
+    const headers: Headers = copyRecord(request.headers); // not a spread: see core/records.ts
+    headers[IDEMPOTENCY_HEADER] = request.idempotencyKey;
     if (request.corrId !== null) headers[HEADER.corrId] = request.corrId;
     let reply;
     try {

@@ -1,6 +1,7 @@
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConclaveError, toConclaveError } from '../core/errors.ts';
+import { copyRecord } from '../core/records.ts';
 import { ExpiryQueue } from './expiry-queue.ts';
 import { CorrelationTable } from './memory-correlations.ts';
 import type {
@@ -191,7 +192,9 @@ export class MemoryState implements SharedState {
       const current = held !== undefined && now < held.expiresAt ? held : undefined;
       const take = takeFromBucket(current, now, limit.ratePerMinute, limit.burst, cost);
       const expiresAt = now + Math.max(1, take.fullInMs);
-      this.#buckets.set(key, { ...take.state, expiresAt });
+      const next = copyRecord(take.state) as HeldBucket;
+      next.expiresAt = expiresAt; // not `{ ...state, expiresAt }`: see core/records.ts
+      this.#buckets.set(key, next);
       this.#schedule('bucket', key, expiresAt);
       return take.waitMs;
     });

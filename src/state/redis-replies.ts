@@ -52,14 +52,21 @@ export function decodeJoin(reply: unknown): JoinResult {
   };
   if (claimed !== 1) {
     if (reply.length !== 4) throw malformed('joinSignal', reply);
-    return { ...base, claimed: false };
+    return { outcome: base.outcome, agents: base.agents, complete: base.complete, claimed: false };
   }
   const firstAt = Number(first);
   const signals = decodeClaim(stored);
   if (!signals.claimed || typeof first !== 'string' || Number.isNaN(firstAt)) {
     throw malformed('joinSignal', reply);
   }
-  return { ...base, claimed: true, signals: signals.signals, firstAt };
+  return {
+    outcome: base.outcome,
+    agents: base.agents,
+    complete: base.complete,
+    claimed: true,
+    signals: signals.signals,
+    firstAt,
+  };
 }
 
 /** Decodes the claim script's nil or `[agent, signal JSON, …]`. */

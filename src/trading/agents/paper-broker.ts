@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { ConclaveError, ValidationError } from '../../core/index.ts';
+import { copyRecord } from '../../core/records.ts';
 import type { Bar } from '../market-data/bar.ts';
 import { parseParams } from './params.ts';
 import {
@@ -286,7 +287,7 @@ export class PaperBroker {
     };
     order.status = 'filled';
     order.fill = fill;
-    return { ...fill };
+    return copyRecord(fill); // not a spread of a fresh object: see core/records.ts
   }
 
   /** Units the symbol's open sell orders would sell, as a negative number. */

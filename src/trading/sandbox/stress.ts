@@ -73,9 +73,20 @@ export function applyGapShock(bars: readonly Bar[], atIndex: number, gapFraction
     throw new ValidationError('gapFraction', `must be a finite number above -1 (got ${gapFraction})`);
   }
   const k = 1 + gapFraction;
-  return bars.map((b, i) =>
-    i < atIndex ? { ...b } : { ...b, open: b.open * k, high: b.high * k, low: b.low * k, close: b.close * k },
-  );
+  return bars.map((b, i) => (i < atIndex ? barWith(b, b.open, b.high, b.low, b.close) : scaled(b, k)));
+}
+
+/**
+ * A copy of `b` with new prices, as one literal: bars made as `{ ...b, open }` would each get a
+ * hidden class of their own, and every indicator reading them would slow down (see core/records.ts).
+ */
+function barWith(b: Bar, open: number, high: number, low: number, close: number): Bar {
+  return { timestamp: b.timestamp, open, high, low, close, volume: b.volume };
+}
+
+/** `b` with every price times `k`. */
+function scaled(b: Bar, k: number): Bar {
+  return barWith(b, b.open * k, b.high * k, b.low * k, b.close * k);
 }
 
 /**
@@ -109,7 +120,7 @@ export function applyVolatilityShock(
     mean += Math.log((bars[i] as Bar).close / (bars[i - 1] as Bar).close);
   }
   mean /= toIndex - fromIndex;
-  const out: Bar[] = bars.slice(0, fromIndex).map((b) => ({ ...b }));
+  const out: Bar[] = bars.slice(0, fromIndex).map((b) => barWith(b, b.open, b.high, b.low, b.close));
   const scale = (ratio: number): number => Math.exp(mean + factor * (Math.log(ratio) - mean));
   for (let i = fromIndex; i < bars.length; i++) {
     const b = bars[i] as Bar;
@@ -117,14 +128,14 @@ export function applyVolatilityShock(
     const prevNew = (out[i - 1] as Bar).close;
     if (i >= toIndex) {
       const k = prevNew / prevOld;
-      out.push({ ...b, open: b.open * k, high: b.high * k, low: b.low * k, close: b.close * k });
+      out.push(scaled(b, k));
       continue;
     }
     const open = prevNew * scale(b.open / prevOld);
     const close = prevNew * scale(b.close / prevOld);
     const high = Math.max(prevNew * scale(b.high / prevOld), open, close);
     const low = Math.min(prevNew * scale(b.low / prevOld), open, close);
-    out.push({ ...b, open, high, low, close });
+    out.push(barWith(b, open, high, low, close));
   }
   return out;
 }

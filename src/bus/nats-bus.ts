@@ -251,6 +251,11 @@ export class NatsBus implements Bus {
     });
   }
 
+  /** True once {@link NatsBus.close} has been called: a `closed` state after it is no failure. */
+  get closeRequested(): boolean {
+    return this.#closing !== undefined;
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;

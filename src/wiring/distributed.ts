@@ -112,6 +112,8 @@ export async function openBus(
       metrics.busConnected.set(s.state === 'connected' ? 1 : 0);
       if (s.state === 'connected')
         logger.info({ server: s.server, reconnects: s.reconnects }, 'NATS connection is back');
+      else if (s.state === 'closed' && bus.closeRequested)
+        logger.info({ server: s.server }, 'NATS connection closed');
       else
         logger.error(
           { server: s.server, state: s.state },

@@ -7,9 +7,23 @@
  * A copy built key by key shares hidden classes with every other copy of the same key order.
  */
 
-/** A shallow copy of `source`'s own enumerable string-keyed properties, in their order. */
+/**
+ * A shallow copy of `source`'s own enumerable string-keyed properties, in their order (symbol
+ * keys, which a spread would copy, are left out). An own `__proto__` key, as `JSON.parse` makes,
+ * is copied as a property, as a spread copies it, never set as the copy's prototype.
+ */
 export function copyRecord<T extends object>(source: T): T {
   const out: Record<string, unknown> = {};
-  for (const key in source) if (Object.hasOwn(source, key)) out[key] = source[key];
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: source[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[key] = source[key];
+  }
   return out as T;
 }

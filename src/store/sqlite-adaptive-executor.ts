@@ -14,8 +14,9 @@ const BUSY_UTILISATION = 0.75;
 const COLD_THREAD_MIN_OPS = 1024;
 
 /**
- * The default {@link LoopBusyProbe}: the event loop's utilisation over the last
- * {@link SAMPLE_MS} ms (read lazily, when asked) against {@link BUSY_UTILISATION}.
+ * The default {@link LoopBusyProbe}: the event loop's utilisation since the previous reading,
+ * against {@link BUSY_UTILISATION}. Read lazily, when asked, at most every {@link SAMPLE_MS} ms;
+ * so after a quiet spell the first reading averages over that spell too (it errs towards inline).
  */
 export function eventLoopBusyProbe(): LoopBusyProbe {
   let sampledAt = performance.now();
@@ -56,11 +57,12 @@ export class SqliteAdaptiveExecutor implements SqliteExecutor {
   run(catalog: readonly string[], ops: SqliteOps): Promise<void> {
     // Waits for the thread to start (tens of milliseconds) only for a batch too large to hold
     // the loop with; until then others run inline, and the first that wants the thread starts it.
-    const useThread =
-      this.#threadInFlight > 0 ||
-      (this.#inlineInFlight === 0 &&
-        (ops.count > this.inlineMaxOps || this.loopBusy()) &&
-        (this.thread.warm?.() !== false || ops.count > COLD_THREAD_MIN_OPS));
+    // A thread that failed is passed over: its batches would be refused, inline ones are not.
+    let useThread = this.#threadInFlight > 0;
+    if (!useThread && this.#inlineInFlight === 0 && (ops.count > this.inlineMaxOps || this.loopBusy())) {
+      const state = this.thread.warm?.() ?? 'ready';
+      useThread = state === 'ready' || (state === 'starting' && ops.count > COLD_THREAD_MIN_OPS);
+    }
     if (useThread) {
       this.#threadInFlight++;
       return this.thread.run(catalog, ops).finally(() => this.#threadInFlight--);

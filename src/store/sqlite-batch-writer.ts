@@ -20,11 +20,17 @@ import { SqliteOps } from './sqlite-ops.ts';
  * Runs a batch of statement runs in one transaction, all or nothing. `catalog` holds every
  * statement's SQL by index; it only grows, so an executor may prepare each index once.
  */
+/** See {@link SqliteExecutor.warm}. */
+export type ExecutorState = 'ready' | 'starting' | 'failed';
+
 export interface SqliteExecutor {
   run(catalog: readonly string[], ops: SqliteOps): Promise<void>;
   close(): Promise<void>;
-  /** For an executor that must start before it can run batches: starts it; true once it is ready. */
-  warm?(): boolean;
+  /**
+   * For an executor that must start before it can run batches: starts it, and says whether it is
+   * `ready`, still `starting`, or `failed` (its batches would be refused).
+   */
+  warm?(): ExecutorState;
 }
 
 /** Binds each column to its own name, so a compiled query's `parameters` say which `?` is which. */

@@ -1,4 +1,6 @@
+import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /** When the checkpointer starts and how often it checkpoints; see {@link SqliteCheckpointer}. */
@@ -11,18 +13,36 @@ export interface CheckpointerOptions {
   readonly pollMs?: number;
 }
 
+/** `path` absolute, with symbolic links resolved when the file exists (as SQLite resolves them). */
+function resolvedPath(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    return absolute;
+  }
+}
+
+/** Longest wait between looks after the thread failed to start or stopped on its own. */
+const MAX_BACKOFF_MS = 30_000;
+
 /**
  * Copies the WAL back into the database file from a thread of its own (PASSIVE checkpoints, which
  * never block a writer), so no commit waits on a checkpoint's fsync (measured: p99 intake-to-final
  * 41 ms with the writer checkpointing itself, ~3 ms without). The thread starts once the WAL has
- * grown past `startAtWalBytes`: a thread costs ~18 MB of resident memory, which a store that
+ * grown past `startAtWalBytes`: a thread costs ~5 MB of resident memory, which a store that
  * writes little (the main job at rest) need not pay; until then the WAL simply grows.
+ * @remarks The database's path is resolved (symbolic links too) when constructed, as SQLite
+ * names its WAL after the resolved path. A thread that fails to start, or stops on its own, is
+ * started again at the next look that finds the WAL large, looks backing off to 30 s.
  */
 export class SqliteCheckpointer {
   readonly #path: string;
   readonly #busyTimeoutMs: number;
   readonly #intervalMs: number;
   readonly #startAt: number;
+  readonly #pollMs: number;
+  #backoffMs: number;
   #poll: NodeJS.Timeout | undefined;
   #worker: Worker | undefined;
   #exited: Promise<void> = Promise.resolve();
@@ -34,18 +54,17 @@ export class SqliteCheckpointer {
     busyTimeoutMs: number,
     options: CheckpointerOptions = {},
   ) {
-    this.#path = path;
+    this.#path = resolvedPath(path);
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#intervalMs = options.intervalMs ?? 250;
     this.#startAt = options.startAtWalBytes ?? 4 * 1024 * 1024;
+    this.#pollMs = options.pollMs ?? 250;
+    this.#backoffMs = this.#pollMs;
     if (this.#startAt <= 0) this.#start();
-    else {
-      this.#poll = setInterval(() => void this.#look(), options.pollMs ?? 250);
-      this.#poll.unref();
-    }
+    else this.#watch(this.#pollMs);
   }
 
-  /** True once the checkpointing thread runs. */
+  /** True while the checkpointing thread runs. */
   get started(): boolean {
     return this.#worker !== undefined;
   }
@@ -54,10 +73,17 @@ export class SqliteCheckpointer {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#poll);
-    if (this.#worker === undefined) return;
-    this.#worker.ref(); // an unreferenced worker would let the process exit mid-close
-    this.#worker.postMessage({ type: 'close' });
+    const worker = this.#worker;
+    if (worker === undefined) return;
+    worker.ref(); // an unreferenced worker would let the process exit mid-close
+    worker.postMessage({ type: 'close' });
     await this.#exited;
+  }
+
+  #watch(everyMs: number): void {
+    clearInterval(this.#poll);
+    this.#poll = setInterval(() => void this.#look(), everyMs);
+    this.#poll.unref();
   }
 
   async #look(): Promise<void> {
@@ -71,19 +97,36 @@ export class SqliteCheckpointer {
   }
 
   #start(): void {
+    let worker: Worker;
+    try {
+      worker = new Worker(this.script, {
+        workerData: {
+          role: 'checkpointer',
+          path: this.#path,
+          busyTimeoutMs: this.#busyTimeoutMs,
+          checkpointIntervalMs: this.#intervalMs,
+        },
+      });
+    } catch {
+      this.#retryLater();
+      return;
+    }
     clearInterval(this.#poll);
-    const worker = new Worker(this.script, {
-      workerData: {
-        role: 'checkpointer',
-        path: this.#path,
-        busyTimeoutMs: this.#busyTimeoutMs,
-        checkpointIntervalMs: this.#intervalMs,
-      },
-    });
     worker.unref();
-    // A checkpointer failure costs only latency (the writer's safety-net checkpoints take over).
-    worker.on('error', () => undefined);
-    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('error', () => undefined); // its exit follows
+    this.#exited = new Promise((done) =>
+      worker.once('exit', () => {
+        this.#worker = undefined;
+        if (!this.#closed) this.#retryLater();
+        done();
+      }),
+    );
     this.#worker = worker;
+  }
+
+  /** Looks again, less and less often, after a failed or stopped thread. */
+  #retryLater(): void {
+    this.#backoffMs = Math.min(MAX_BACKOFF_MS, this.#backoffMs * 2);
+    this.#watch(this.#backoffMs);
   }
 }

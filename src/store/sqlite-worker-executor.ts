@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ConclaveError } from '../core/errors.ts';
-import type { SqliteExecutor } from './sqlite-batch-writer.ts';
+import type { ExecutorState, SqliteExecutor } from './sqlite-batch-writer.ts';
 import { SqliteCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.ts';
 import type { SqliteOps } from './sqlite-ops.ts';
 
@@ -73,17 +73,21 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
   }
 
   /**
-   * Starts the writer thread if it has not started; true once it is ready for batches (starting
-   * one takes tens of milliseconds, which a caller with somewhere else to run a batch need not wait).
+   * Starts the writer thread if it has not started, and says whether it is ready for batches
+   * (starting one takes tens of milliseconds, which a caller with somewhere else to run a batch
+   * need not wait) or has failed.
    */
-  warm(): boolean {
-    if (this.#failure !== undefined) return false;
+  warm(): ExecutorState {
+    if (this.#failure !== undefined) return 'failed';
     try {
       this.#writer();
-    } catch {
-      return false; // run() reports the failure
+    } catch (err) {
+      this.#failure = new ConclaveError('STORE_ERROR', 'the SQLite writer thread did not start', {
+        cause: err,
+      });
+      return 'failed';
     }
-    return this.#ready;
+    return this.#ready ? 'ready' : 'starting';
   }
 
   run(catalog: readonly string[], ops: SqliteOps): Promise<void> {

@@ -8,9 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 const db = new Database(workerData.path);
+// First, so the pragmas below wait out a busy database rather than fail.
+db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
-db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
 
 if (workerData.role === 'checkpointer') {
   const timer = setInterval(() => {

@@ -26,3 +26,14 @@ describe('copyRecord', () => {
     expect(Object.isFrozen(copy)).toBe(false);
   });
 });
+
+describe('copyRecord and __proto__', () => {
+  it('copies an own __proto__ key (as JSON.parse makes) as a property, as a spread does', () => {
+    const source = JSON.parse('{"__proto__":{"risk_level":"low"},"a":1}') as Record<string, unknown>;
+    const copy = copyRecord(source);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect((copy as { risk_level?: string }).risk_level).toBeUndefined();
+    expect(JSON.stringify(copy)).toBe(JSON.stringify({ ...source }));
+  });
+});

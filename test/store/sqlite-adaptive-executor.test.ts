@@ -83,7 +83,7 @@ describe('SqliteAdaptiveExecutor under load', () => {
     const thread = new Held();
     let ready = false;
     let warmed = 0;
-    Object.assign(thread, { warm: () => (warmed++, ready) });
+    Object.assign(thread, { warm: () => (warmed++, ready ? 'ready' : 'starting') });
     const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => true);
     const a = ex.run([], ops(5));
     inline.releaseAll();
@@ -101,6 +101,20 @@ describe('SqliteAdaptiveExecutor under load', () => {
     expect(inline.batches).toEqual([5, 500]);
     expect(thread.batches).toEqual([5000, 5]);
     expect(warmed).toBe(4);
+  });
+
+  it('passes over a thread that failed, whatever the batch size', async () => {
+    const inline = new Held();
+    const thread = new Held();
+    Object.assign(thread, { warm: () => 'failed' });
+    const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => true);
+    for (const n of [5, 5000]) {
+      const p = ex.run([], ops(n));
+      inline.releaseAll();
+      await p;
+    }
+    expect(inline.batches).toEqual([5, 5000]);
+    expect(thread.batches).toEqual([]);
   });
 
   it('the default probe reads the event loop: busy after a spin, idle after a rest', async () => {

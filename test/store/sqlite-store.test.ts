@@ -92,10 +92,10 @@ describe('SQLite store', () => {
     mkdirSync(dirname(path), { recursive: true });
     const executor = new SqliteWorkerExecutor(path, 1000);
     try {
-      expect(executor.warm()).toBe(false); // just started
+      expect(executor.warm()).toBe('starting'); // just started
       const deadline = Date.now() + 10_000;
-      while (!executor.warm() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      expect(executor.warm()).toBe(true);
+      while (executor.warm() !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(executor.warm()).toBe('ready');
     } finally {
       await executor.close();
     }
@@ -137,6 +137,32 @@ describe('SqliteCheckpointer', () => {
       while (statSync(path).size <= dbAtOpen && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 10));
       expect(statSync(path).size).toBeGreaterThan(dbAtOpen);
+    } finally {
+      await checkpointer.close();
+      await store.close();
+    }
+  });
+
+  it('starts its thread again after it stops on its own', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore({ path, batchWrites: 'inline' });
+    let starts = 0;
+    // A "thread" that records its start and exits at once, as a crashed one would.
+    const script = new URL(
+      `data:text/javascript,import { parentPort } from 'node:worker_threads'; parentPort.postMessage('up'); process.exit(0);`,
+    );
+    const checkpointer = new SqliteCheckpointer(script, path, 1000, { startAtWalBytes: 1, pollMs: 5 });
+    try {
+      const deadline = Date.now() + 10_000;
+      // Each start shows as `started` until its exit (tens of ms): count the rising edges.
+      let was = false;
+      while (starts < 2 && Date.now() < deadline) {
+        const now = checkpointer.started;
+        if (now && !was) starts++;
+        was = now;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      expect(starts).toBeGreaterThanOrEqual(2);
     } finally {
       await checkpointer.close();
       await store.close();

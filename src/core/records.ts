@@ -1,10 +1,13 @@
 /**
  * Shallow copies for hot paths.
- * @remarks On Node 20's V8 an object literal that starts with a spread (`{ ...source }`,
- * `{ ...source, extra }`) gives each object it makes a hidden class of its own once the site is
- * warm: a map, a descriptor array and, at the first `for…in`, an enum cache per object, and
+ * @remarks On Node 20's V8 an object literal that starts with a spread gives each object it makes
+ * a hidden class of its own once the site is warm, when more properties follow the spread
+ * (`{ ...source, extra }`), when the copy is written to afterwards, or when the source was itself
+ * just made: a map, a descriptor array and, at the first `for…in`, an enum cache per object, and
  * megamorphic property access wherever the copies go (measured in bench/RESULTS.md, 2026-11-22).
- * A copy built key by key shares hidden classes with every other copy of the same key order.
+ * (A plain `{ ...source }` of a long-lived object shares its source's hidden class, and is
+ * faster than this.) A copy built key by key shares hidden classes with every other copy of the
+ * same key order.
  */
 
 /**

@@ -52,11 +52,6 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
     this.#checkpointer = new SqliteCheckpointer(this.#script, path, busyTimeoutMs, checkpoints);
   }
 
-  /** The WAL checkpointer (its thread starts once the WAL has grown). */
-  get checkpointer(): SqliteCheckpointer {
-    return this.#checkpointer;
-  }
-
   #writer(): Worker {
     if (this.#worker !== undefined) return this.#worker;
     const worker = new Worker(this.#script, { workerData: this.#writerData });
@@ -75,7 +70,8 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
   /**
    * Starts the writer thread if it has not started, and says whether it is ready for batches
    * (starting one takes tens of milliseconds, which a caller with somewhere else to run a batch
-   * need not wait) or has failed.
+   * need not wait) or has failed: a thread that could not start, like one that stopped, fails
+   * every batch from then on.
    */
   warm(): ExecutorState {
     if (this.#failure !== undefined) return 'failed';
@@ -91,15 +87,8 @@ export class SqliteWorkerExecutor implements SqliteExecutor {
   }
 
   run(catalog: readonly string[], ops: SqliteOps): Promise<void> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    let worker: Worker;
-    try {
-      worker = this.#writer();
-    } catch (err) {
-      return Promise.reject(
-        new ConclaveError('STORE_ERROR', 'the SQLite writer thread did not start', { cause: err }),
-      );
-    }
+    if (this.warm() === 'failed') return Promise.reject(this.#failure!); // set by warm()
+    const worker = this.#worker!; // started by warm()
     const id = this.#nextId++;
     const sql = catalog.slice(this.#sent);
     this.#sent = catalog.length;

@@ -96,8 +96,8 @@ export class Dispatcher {
     this.#journal = new TaskJournal<Live>(this.#store.tasks, {
       maxBatch: options.groupCommitMaxBatch,
       // SQLite applies batches in the order handed over (one writer thread, or kysely's FIFO
-      // connection mutex), so a second commit can be formed while the first is written.
-      maxInFlightCommits: this.#store.dialect === 'sqlite' ? 2 : 1,
+      // connection mutex), so commits may overlap.
+      inOrder: this.#store.dialect === 'sqlite',
       onError: (err) => this.events.emit('store_error', err),
       onCommitted: (entries, statuses) => this.#committedStates(entries, statuses),
     });

@@ -15,10 +15,12 @@ export interface TaskJournalOptions<E extends JournalEntry> {
   /** Most rows of one kind in one transaction; more waits for the next. */
   maxBatch: number;
   /**
-   * Commits that may be in flight at once. More than one only for a store that applies batches in
-   * the order they were handed to it (SQLite's writer does; a PostgreSQL pool does not). Default 1.
+   * Whether the store applies batches in the order they were handed to it (SQLite's writer does;
+   * a PostgreSQL pool does not). Then commits may overlap: the next batch is formed while one is
+   * written, and a full batch goes to the store as soon as it fills. Default false: one commit at
+   * a time.
    */
-  maxInFlightCommits?: number;
+  inOrder?: boolean;
   /** Called when a commit fails (the waiting submits are rejected too). */
   onError?: (error: unknown) => void;
   /**
@@ -33,7 +35,9 @@ export interface TaskJournalOptions<E extends JournalEntry> {
  * commit is running) go to the store in one transaction; each inserter awaits the commit that
  * holds its row. State changes are not queued one by one: a changed task is marked dirty and its
  * *current* state is written at the next commit, so any number of changes between two commits
- * cost one row write.
+ * cost one row write. A batch that fills up (maxBatch inserts, or maxBatch changed tasks) goes to
+ * an in-order store at once, without waiting for the turn to end: a long synchronous run of
+ * submits, or of task completions, is then written on the store's thread while it goes on.
  * @remarks An update can never overtake its task's insert: the dispatcher only runs a task after
  * the commit holding its insert has resolved.
  */
@@ -45,11 +49,15 @@ export class TaskJournal<E extends JournalEntry> {
   readonly #running = new Set<Promise<void>>();
   #scheduled = false;
   #closed = false;
+  /** Commits formed at the end of a turn that may be in flight at once (full batches need no room). */
+  readonly #maxInFlight: number;
 
   constructor(
     private readonly tasks: TaskRepository,
     private readonly options: TaskJournalOptions<E>,
-  ) {}
+  ) {
+    this.#maxInFlight = options.inOrder === true ? 2 : 1;
+  }
 
   /** Rows waiting for a commit. */
   get backlog(): number {
@@ -66,7 +74,8 @@ export class TaskJournal<E extends JournalEntry> {
       this.#segments.push((segment = { inserts: [], done: new Deferred() }));
     }
     segment.inserts.push(record);
-    this.#schedule();
+    if (segment.inserts.length >= this.options.maxBatch) this.#commitFull();
+    else this.#schedule();
     return segment.done.promise;
   }
 
@@ -75,14 +84,16 @@ export class TaskJournal<E extends JournalEntry> {
     if (this.#closed) return closedError();
     const segment: Segment = { inserts: [...records], done: new Deferred() };
     this.#segments.push(segment);
-    this.#schedule();
+    if (segment.inserts.length >= this.options.maxBatch) this.#commitFull();
+    else this.#schedule();
     return segment.done.promise;
   }
 
   /** Marks a task changed: its state as of the next commit gets written. */
   touch(entry: E): void {
     this.#dirty.add(entry);
-    this.#schedule();
+    if (this.#dirty.size >= this.options.maxBatch) this.#commitFull();
+    else this.#schedule();
   }
 
   /** Marks a task changed and adds its dead letter, in the same transaction as its final state. */
@@ -110,7 +121,7 @@ export class TaskJournal<E extends JournalEntry> {
   }
 
   #schedule(): void {
-    if (!this.#scheduled && this.#running.size < (this.options.maxInFlightCommits ?? 1)) {
+    if (!this.#scheduled && this.#running.size < this.#maxInFlight) {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
@@ -119,8 +130,15 @@ export class TaskJournal<E extends JournalEntry> {
     }
   }
 
-  #commit(): void {
-    if (!this.#hasWork() || this.#running.size >= (this.options.maxInFlightCommits ?? 1)) return;
+  /** Hands a full batch to an in-order store now; otherwise it waits its turn like any other. */
+  #commitFull(): void {
+    if (this.options.inOrder === true) this.#commit(true);
+    else this.#schedule();
+  }
+
+  /** Forms a batch and hands it to the store; `full` ones need no room among the commits in flight. */
+  #commit(full = false): void {
+    if (!this.#hasWork() || (!full && this.#running.size >= this.#maxInFlight)) return;
     const segment = this.#segments.shift();
     const inserts = segment?.inserts ?? [];
     const changed = this.#takeDirty(this.options.maxBatch);

@@ -6,8 +6,10 @@ import type { Database } from './schema.ts';
 import type { TaskBatch } from './store.ts';
 import {
   DEAD_LETTER_COLUMNS,
-  TASK_COLUMNS,
   deadLetterValues,
+  insertColumns,
+  insertShape,
+  insertValueCount,
   pushTaskValues,
   pushUpdateValues,
   updateColumns,
@@ -112,21 +114,24 @@ function checked(
 export class SqliteBatchWriter implements BatchWriter {
   readonly #catalog: SqliteStatementCatalog;
   readonly #executor: SqliteExecutor;
-  readonly #insertTask: number;
   readonly #insertDeadLetter: number;
+  /** Statement index by insert shape, and by update shape. */
+  readonly #inserts = new Map<number, number>();
   readonly #updates = new Map<number, number>();
 
   constructor(catalog: SqliteStatementCatalog, executor: SqliteExecutor) {
     this.#catalog = catalog;
     this.#executor = executor;
-    this.#insertTask = catalog.insert('tasks', TASK_COLUMNS);
     this.#insertDeadLetter = catalog.insert('dead_letters', DEAD_LETTER_COLUMNS);
   }
 
   write(batch: TaskBatch): Promise<void> {
     const { inserts, updates } = foldBatch(batch);
     const ops = new SqliteOps();
-    for (const task of inserts) pushTaskValues(ops.begin(this.#insertTask, TASK_COLUMNS.length), task);
+    for (const task of inserts) {
+      const shape = insertShape(task);
+      pushTaskValues(ops.begin(this.#insert(shape), insertValueCount(shape)), task, shape);
+    }
     for (const u of updates) {
       const shape = updateShape(u);
       pushUpdateValues(ops.begin(this.#update(shape), updateValueCount(shape)), u, shape);
@@ -140,12 +145,21 @@ export class SqliteBatchWriter implements BatchWriter {
     return this.#executor.close();
   }
 
-  #update(shape: number): number {
-    let index = this.#updates.get(shape);
-    if (index === undefined) {
-      index = this.#catalog.update('tasks', updateColumns(shape));
-      this.#updates.set(shape, index);
-    }
-    return index;
+  #insert(shape: number): number {
+    return statementFor(this.#inserts, shape, () => this.#catalog.insert('tasks', insertColumns(shape)));
   }
+
+  #update(shape: number): number {
+    return statementFor(this.#updates, shape, () => this.#catalog.update('tasks', updateColumns(shape)));
+  }
+}
+
+/** The statement index cached under `shape`, made by `make` the first time. */
+function statementFor(byShape: Map<number, number>, shape: number, make: () => number): number {
+  let index = byShape.get(shape);
+  if (index === undefined) {
+    index = make();
+    byShape.set(shape, index);
+  }
+  return index;
 }

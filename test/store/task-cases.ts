@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isConclaveError } from '../../src/core/errors.ts';
-import { TASK_STATUSES } from '../../src/core/task.ts';
+import { TASK_STATUSES, type TaskRecord } from '../../src/core/task.ts';
 import { completion, makeDeadLetter, makeFullTask, makeTask } from './fixtures.ts';
 import type { StoreAccess } from './store-contract.ts';
 
@@ -26,6 +26,30 @@ export function taskCases(store: StoreAccess): void {
       expect(read?.result).toBeNull();
       expect(read?.error).toBeNull();
       expect(read?.startedAt).toBeNull();
+    });
+
+    it('keeps every combination of set and null optional fields', async () => {
+      const full = makeFullTask();
+      const optional = [
+        'corrId',
+        'callbackUrl',
+        'agent',
+        'result',
+        'error',
+        'startedAt',
+        'finishedAt',
+        'executionMs',
+      ] as const;
+      const batch = Array.from({ length: 1 << optional.length }, (_, mask): TaskRecord => {
+        const fields: Partial<Pick<TaskRecord, (typeof optional)[number]>> = {};
+        optional.forEach((field, bit) => {
+          if ((mask & (1 << bit)) !== 0) Object.assign(fields, { [field]: full[field] });
+        });
+        return { ...makeTask({ payload: full.payload, metadata: full.metadata }), ...fields };
+      });
+      await tasks().writeBatch({ inserts: batch });
+      const read = await tasks().getMany(batch.map((t) => t.id));
+      expect(read).toStrictEqual(batch);
     });
 
     it('keeps scalar and falsy JSON results', async () => {

@@ -9,8 +9,13 @@
  * (100k tasks queued on an agent that never answers). Where the time goes:
  * `node --cpu-prof --expose-gc --import tsx bench/run.ts http`.
  *
- * Arguments: `--connections N` (default 50), `--seconds N` (default 10), `--api-only` (load
- * POST /orchestrate alone, for a CPU profile of that path).
+ * The two endpoints are loaded in alternating rounds (Conclave, bare, Conclave, bare, …) and
+ * each side's rate is the mean over its rounds: this machine's speed drifts by ±15% within a
+ * minute, and back-to-back single runs put all of a drift on one side of the ratio.
+ *
+ * Arguments: `--connections N` (default 50), `--seconds N` per endpoint over all its rounds
+ * (default 16), `--rounds N` (default 4), `--api-only` (load POST /orchestrate alone, for a CPU
+ * profile of that path).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -96,9 +101,44 @@ async function autocannon(url: string, connections: number, seconds: number): Pr
   };
 }
 
-async function measure(url: string, connections: number, seconds: number): Promise<Load> {
-  await autocannon(url, connections, WARMUP_SECONDS);
-  return autocannon(url, connections, seconds);
+/** One endpoint's rounds combined: mean rate, median p50 and p99, the worst round's p99. */
+interface Side extends Load {
+  p99MaxMs: number;
+  roundReqPerS: number[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function combine(loads: readonly Load[]): Side {
+  return {
+    reqPerS: loads.reduce((sum, l) => sum + l.reqPerS, 0) / loads.length,
+    p50Ms: median(loads.map((l) => l.p50Ms)),
+    p99Ms: median(loads.map((l) => l.p99Ms)),
+    p99MaxMs: Math.max(...loads.map((l) => l.p99Ms)),
+    non2xx: loads.reduce((sum, l) => sum + l.non2xx, 0),
+    errors: loads.reduce((sum, l) => sum + l.errors, 0),
+    roundReqPerS: loads.map((l) => l.reqPerS),
+  };
+}
+
+/** Warms each URL up, then loads them in turn, `rounds` times, `seconds / rounds` each time. */
+async function measure(
+  urls: readonly string[],
+  connections: number,
+  seconds: number,
+  rounds: number,
+): Promise<Side[]> {
+  for (const url of urls) await autocannon(url, connections, WARMUP_SECONDS);
+  const loads: Load[][] = urls.map(() => []);
+  const each = Math.max(1, Math.round(seconds / rounds));
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, url] of urls.entries()) loads[i]!.push(await autocannon(url, connections, each));
+  }
+  return loads.map(combine);
 }
 
 async function openConclave(dir: string): Promise<Conclave> {
@@ -216,24 +256,31 @@ async function queuedMemory(conclave: Conclave): Promise<{ heapBytes: number; rs
 /** Runs the benchmark; see the file comment for the arguments. */
 export async function main(args: string[]): Promise<void> {
   const connections = arg(args, 'connections', 50);
-  const seconds = arg(args, 'seconds', 10);
+  const seconds = arg(args, 'seconds', 16);
+  const rounds = arg(args, 'rounds', 4);
   const dir = mkdtempSync(join(tmpdir(), 'conclave-bench-http-'));
   try {
     const conclave = await openConclave(dir);
     const app = buildApp(conclave, { env: {} });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const apiUrl = `${address}/orchestrate`;
 
-    const api = await measure(`${address}/orchestrate`, connections, seconds);
     if (args.includes('--api-only')) {
+      const [only] = await measure([apiUrl], connections, seconds, rounds);
       await app.close();
       await conclave.close(0);
       console.log(
-        JSON.stringify({ bench: 'http', api_only: true, req_per_s: round(api.reqPerS), p99_ms: api.p99Ms }),
+        JSON.stringify({
+          bench: 'http',
+          api_only: true,
+          req_per_s: round(only!.reqPerS),
+          p99_ms: only!.p99Ms,
+        }),
       );
       return;
     }
     const bare = await bareServer();
-    const baseline = await measure(bare.url, connections, seconds);
+    const [api, baseline] = (await measure([apiUrl, bare.url], connections, seconds, rounds)) as [Side, Side];
     await bare.close();
     const perTask = await queuedMemory(conclave);
     await app.close();
@@ -242,13 +289,15 @@ export async function main(args: string[]): Promise<void> {
 
     const ratio = api.reqPerS / baseline.reqPerS;
     printTable(
-      `http: POST /orchestrate, ${connections} connections, ${seconds} s (after ${WARMUP_SECONDS} s warm-up)`,
+      `http: POST /orchestrate, ${connections} connections, ${rounds} alternating rounds, ${seconds} s per endpoint (after ${WARMUP_SECONDS} s warm-up); p50/p99: median round`,
       [
         {
           endpoint: 'conclave POST /orchestrate',
           'req/s': round(api.reqPerS),
           'p50 ms': api.p50Ms,
           'p99 ms': api.p99Ms,
+          'worst round p99 ms': api.p99MaxMs,
+          'req/s by round': api.roundReqPerS.map((v) => round(v)).join(' '),
           non2xx: api.non2xx,
           errors: api.errors,
         },
@@ -257,6 +306,8 @@ export async function main(args: string[]): Promise<void> {
           'req/s': round(baseline.reqPerS),
           'p50 ms': baseline.p50Ms,
           'p99 ms': baseline.p99Ms,
+          'worst round p99 ms': baseline.p99MaxMs,
+          'req/s by round': baseline.roundReqPerS.map((v) => round(v)).join(' '),
           non2xx: baseline.non2xx,
           errors: baseline.errors,
         },
@@ -306,13 +357,16 @@ export async function main(args: string[]): Promise<void> {
         bench: 'http',
         connections,
         seconds,
+        rounds,
         req_per_s: round(api.reqPerS),
         p50_ms: api.p50Ms,
         p99_ms: api.p99Ms,
+        p99_max_ms: api.p99MaxMs,
         non2xx: api.non2xx,
         bare_req_per_s: round(baseline.reqPerS),
         bare_p99_ms: baseline.p99Ms,
         ratio_vs_bare: round(ratio, 3),
+        round_ratios: api.roundReqPerS.map((v, i) => round(v / baseline.roundReqPerS[i]!, 3)),
         rss_after_start_mb: round(rssAfterStartMb, 1),
         heap_bytes_per_queued_task: round(perTask.heapBytes),
         rss_bytes_per_queued_task: round(perTask.rssBytes),

@@ -95,9 +95,7 @@ export class Dispatcher {
     this.#deadlines = new DeadlineSweeper<Live>(this.#clock, (live) => this.#onTimeout(live));
     this.#journal = new TaskJournal<Live>(this.#store.tasks, {
       maxBatch: options.groupCommitMaxBatch,
-      // SQLite applies batches in the order handed over (one writer thread, or kysely's FIFO
-      // connection mutex), so commits may overlap.
-      inOrder: this.#store.dialect === 'sqlite',
+      inOrder: this.#store.tasks.writesInOrder,
       onError: (err) => this.events.emit('store_error', err),
       onCommitted: (entries, statuses) => this.#committedStates(entries, statuses),
     });

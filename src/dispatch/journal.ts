@@ -51,6 +51,9 @@ export class TaskJournal<E extends JournalEntry> {
   #closed = false;
   /** Commits formed at the end of a turn that may be in flight at once (full batches need no room). */
   readonly #maxInFlight: number;
+  /** Set from a failed commit until its retry: no batch is formed meanwhile. */
+  #backoff: Promise<void> | undefined;
+  #backoffTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tasks: TaskRepository,
@@ -106,7 +109,10 @@ export class TaskJournal<E extends JournalEntry> {
   async flush(): Promise<void> {
     while (this.#running.size > 0 || this.#hasWork()) {
       if (this.#running.size > 0) await Promise.allSettled([...this.#running]);
-      else await new Promise<void>((resolve) => setImmediate(resolve));
+      else if (this.#backoff !== undefined) {
+        this.#backoffTimer?.ref(); // a flush keeps the process up until the retry
+        await this.#backoff;
+      } else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -121,7 +127,7 @@ export class TaskJournal<E extends JournalEntry> {
   }
 
   #schedule(): void {
-    if (!this.#scheduled && this.#running.size < this.#maxInFlight) {
+    if (!this.#scheduled && this.#backoff === undefined && this.#running.size < this.#maxInFlight) {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
@@ -130,15 +136,44 @@ export class TaskJournal<E extends JournalEntry> {
     }
   }
 
-  /** Hands a full batch to an in-order store now; otherwise it waits its turn like any other. */
+  /**
+   * Hands a full batch to an in-order store now, after whatever waits ahead of it (a small
+   * `insertMany`, say); otherwise it waits its turn like any other.
+   */
   #commitFull(): void {
-    if (this.options.inOrder === true) this.#commit(true);
-    else this.#schedule();
+    if (this.options.inOrder !== true) {
+      this.#schedule();
+      return;
+    }
+    while (this.#backoff === undefined && this.#fullBatchWaiting()) this.#commit(true);
+  }
+
+  #fullBatchWaiting(): boolean {
+    const last = this.#segments.at(-1);
+    return (
+      (last !== undefined && last.inserts.length >= this.options.maxBatch) ||
+      this.#dirty.size >= this.options.maxBatch
+    );
+  }
+
+  /** Waits {@link RETRY_AFTER_FAILURE_MS} after a failed commit before forming the next batch. */
+  #pause(): void {
+    if (this.#backoff !== undefined) return;
+    this.#backoff = new Promise<void>((resume) => {
+      this.#backoffTimer = setTimeout(() => {
+        this.#backoff = undefined;
+        this.#backoffTimer = undefined;
+        resume();
+        this.#schedule();
+      }, RETRY_AFTER_FAILURE_MS);
+      this.#backoffTimer.unref();
+    });
   }
 
   /** Forms a batch and hands it to the store; `full` ones need no room among the commits in flight. */
   #commit(full = false): void {
-    if (!this.#hasWork() || (!full && this.#running.size >= this.#maxInFlight)) return;
+    if (this.#backoff !== undefined || !this.#hasWork()) return;
+    if (!full && this.#running.size >= this.#maxInFlight) return;
     const segment = this.#segments.shift();
     const inserts = segment?.inserts ?? [];
     const changed = this.#takeDirty(this.options.maxBatch);
@@ -161,9 +196,8 @@ export class TaskJournal<E extends JournalEntry> {
         this.#deadLetters.unshift(...deadLetters);
         this.options.onError?.(error);
         segment?.done.reject(error);
-        if (this.#dirty.size > 0 && !this.#closed) {
-          setTimeout(() => this.#schedule(), RETRY_AFTER_FAILURE_MS).unref();
-        } else this.#commit();
+        if (this.#dirty.size > 0 && !this.#closed) this.#pause();
+        else this.#commit();
       },
     );
     this.#running.add(running);

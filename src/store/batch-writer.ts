@@ -10,6 +10,8 @@ import type { UpdateRow } from './task-rows.ts';
  */
 export interface BatchWriter {
   write(batch: TaskBatch): Promise<void>;
+  /** True when batches land in the order `write` was called, however many are in flight. */
+  readonly inOrder?: boolean;
   /** Releases what the writer holds (a writer thread); called when the store closes. */
   close?(): Promise<void>;
 }

@@ -26,6 +26,7 @@ import { SqliteOps } from './sqlite-ops.ts';
 export type ExecutorState = 'ready' | 'starting' | 'failed';
 
 export interface SqliteExecutor {
+  /** Runs a batch; batches commit in the order `run` was called, however many are in flight. */
   run(catalog: readonly string[], ops: SqliteOps): Promise<void>;
   close(): Promise<void>;
   /**
@@ -112,6 +113,8 @@ function checked(
  * it; reusing prepared statements is what keeps a row at a few microseconds.
  */
 export class SqliteBatchWriter implements BatchWriter {
+  /** Every executor runs its batches in the order handed over (see {@link SqliteExecutor}). */
+  readonly inOrder = true;
   readonly #catalog: SqliteStatementCatalog;
   readonly #executor: SqliteExecutor;
   readonly #insertDeadLetter: number;

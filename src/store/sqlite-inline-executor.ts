@@ -18,9 +18,14 @@ export interface SqliteDatabaseLike {
  * Runs batches synchronously on the store's own connection, while holding kysely's single
  * connection so a batch never interleaves with a kysely transaction. Used for `:memory:`
  * databases, which other threads cannot open.
+ * @remarks Batches queue here, each behind the one before, before they ask kysely for the
+ * connection: its mutex does not serve waiters first in, first out (a request made while a
+ * release wakes the next waiter gets it first), and batches must commit in the order given.
  */
 export class SqliteInlineExecutor implements SqliteExecutor {
   readonly #prepared: SqliteStatementLike[] = [];
+  /** Settles when the last batch handed over has run. */
+  #tail: Promise<void> = Promise.resolve();
   #control:
     { begin: SqliteStatementLike; commit: SqliteStatementLike; rollback: SqliteStatementLike } | undefined;
 
@@ -30,10 +35,14 @@ export class SqliteInlineExecutor implements SqliteExecutor {
   ) {}
 
   run(catalog: readonly string[], ops: SqliteOps): Promise<void> {
-    return this.db.connection().execute(() => {
-      this.#runSync(catalog, ops);
-      return Promise.resolve();
-    });
+    const done = this.#tail.then(() =>
+      this.db.connection().execute(() => {
+        this.#runSync(catalog, ops);
+        return Promise.resolve();
+      }),
+    );
+    this.#tail = done.catch(() => undefined); // a failed batch does not hold up the next
+    return done;
   }
 
   close(): Promise<void> {

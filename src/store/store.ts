@@ -28,6 +28,12 @@ export interface DeadLetterQuery {
 export interface TaskRepository {
   /** Writes a batch atomically. */
   writeBatch(batch: TaskBatch): Promise<void>;
+  /**
+   * True when batches land in the order `writeBatch` was called, however many are in flight (the
+   * SQLite writers: one connection, batches queued first in, first out). A caller may then hand
+   * over a batch before the previous one has committed; otherwise it must wait for it.
+   */
+  readonly writesInOrder: boolean;
   get(id: string): Promise<TaskRecord | undefined>;
   getMany(ids: readonly string[]): Promise<TaskRecord[]>;
   /** Tasks in the given states, oldest first (for crash recovery). */

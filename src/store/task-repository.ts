@@ -43,11 +43,13 @@ export class KyselyTaskRepository implements TaskRepository {
   readonly #db: Kysely<Database>;
   readonly #writer: BatchWriter;
   readonly #maxParameters: number;
+  readonly writesInOrder: boolean;
 
   constructor(db: Kysely<Database>, options: KyselyTaskRepositoryOptions) {
     this.#db = db;
     this.#writer = options.writer;
     this.#maxParameters = options.maxParameters;
+    this.writesInOrder = options.writer.inOrder === true;
   }
 
   /**

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskRecord } from '../../src/core/task.ts';
+import type { TaskRecord, TaskStatus } from '../../src/core/task.ts';
 import { TaskJournal } from '../../src/dispatch/journal.ts';
 import { openSqliteStore } from '../../src/store/index.ts';
 import type { Store, TaskBatch, TaskRepository } from '../../src/store/store.ts';
@@ -11,11 +14,15 @@ interface Entry {
   rec: TaskRecord;
 }
 
-/** The store's real task repository, noting each batch as it is handed over and when it settles. */
+/**
+ * The store's real task repository, noting each batch as it is handed over and how many are in
+ * flight; `failNext` makes the next batch fail before it reaches the store.
+ */
 class RecordingTasks {
   readonly handed: { inserts: string[]; updates: string[] }[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  failNext = false;
 
   constructor(private readonly tasks: TaskRepository) {}
 
@@ -25,27 +32,55 @@ class RecordingTasks {
       updates: (batch.updates ?? []).map((u) => u.id),
     });
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    if (this.failNext) {
+      this.failNext = false;
+      this.inFlight--;
+      return Promise.reject(new Error('injected failure'));
+    }
     return this.tasks.writeBatch(batch).finally(() => this.inFlight--);
   };
 
   asRepository(): TaskRepository {
-    return { ...this.tasks, writeBatch: this.writeBatch };
+    return { writesInOrder: this.tasks.writesInOrder, writeBatch: this.writeBatch } as TaskRepository;
   }
 }
 
-const stores: Store[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function journal(
-  inOrder: boolean,
-): Promise<{ j: TaskJournal<Entry>; rec: RecordingTasks; store: Store }> {
-  const store = await openSqliteStore({ path: ':memory:' });
-  stores.push(store);
+interface Rig {
+  j: TaskJournal<Entry>;
+  rec: RecordingTasks;
+  store: Store;
+  committed: TaskStatus[][];
+}
+
+/** A journal over a real SQLite store: in memory (batches run inline) or a file (writer thread). */
+async function journal(inOrder: boolean, where: 'memory' | 'file' = 'memory'): Promise<Rig> {
+  let path = ':memory:';
+  if (where === 'file') {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-journal-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    path = join(dir, 'journal.db');
+  }
+  const store = await openSqliteStore({ path });
+  cleanups.push(() => store.close());
   const rec = new RecordingTasks(store.tasks);
-  const j = new TaskJournal<Entry>(rec.asRepository(), { maxBatch: MAX_BATCH, inOrder });
-  return { j, rec, store };
+  const committed: TaskStatus[][] = [];
+  const j = new TaskJournal<Entry>(rec.asRepository(), {
+    maxBatch: MAX_BATCH,
+    inOrder,
+    onCommitted: (_entries, statuses) => committed.push([...statuses]),
+  });
+  return { j, rec, store, committed };
+}
+
+function hops(n: number): Promise<void> {
+  let p = Promise.resolve();
+  for (let i = 0; i < n; i++) p = p.then(() => undefined);
+  return p;
 }
 
 describe('TaskJournal', () => {
@@ -101,5 +136,89 @@ describe('TaskJournal', () => {
     expect(results.slice(MAX_BATCH).every((r) => r.status === 'fulfilled')).toBe(true);
     const stored = await store.tasks.getMany([...failing, ...next].map((t) => t.id));
     expect(stored.map((t) => t.id).sort()).toEqual([first[0]!.id, ...next.map((t) => t.id)].sort());
+  });
+
+  it('says what the SQLite store promises: batches land in the order handed over', async () => {
+    const { store } = await journal(true);
+    expect(store.tasks.writesInOrder).toBe(true);
+  });
+
+  for (const where of ['memory', 'file'] as const) {
+    it(`writes a task's latest state last when full batches queue behind one another (${where})`, async () => {
+      // Whatever the microtask at which the newest batch is formed, it commits after the older
+      // ones: an older state written last would leave a finished task stored as running.
+      for (let k = 0; k <= 6; k++) {
+        const { j, store } = await journal(true, where);
+        const a = Array.from({ length: MAX_BATCH }, () => ({ rec: makeTask() }));
+        const b = Array.from({ length: MAX_BATCH }, () => ({ rec: makeTask() }));
+        await Promise.all([...a, ...b].map((e) => j.insert(e.rec)));
+        for (const e of [...b, ...a]) {
+          e.rec = { ...e.rec, status: 'running', attempts: 1 };
+          j.touch(e);
+        }
+        await hops(k);
+        for (const e of a) {
+          e.rec = { ...e.rec, status: 'completed' };
+          j.touch(e);
+        }
+        await j.flush();
+        const rows = await store.tasks.getMany(a.map((e) => e.rec.id));
+        expect(
+          rows.map((r) => r.status),
+          `after ${k} hops`,
+        ).toEqual(a.map(() => 'completed'));
+      }
+    });
+  }
+
+  it('reports commits in the order they were handed over, several in flight', async () => {
+    const { j, committed } = await journal(true, 'file');
+    const entries = Array.from({ length: 3 * MAX_BATCH }, () => ({ rec: makeTask() }));
+    await Promise.all(entries.map((e) => j.insert(e.rec)));
+    const order: TaskStatus[] = ['running', 'completed', 'failed'];
+    for (const [k, status] of order.entries()) {
+      for (const e of entries.slice(k * MAX_BATCH, (k + 1) * MAX_BATCH)) {
+        e.rec = { ...e.rec, status };
+        j.touch(e);
+      }
+    }
+    await j.flush();
+    expect(committed.slice(-3)).toEqual(
+      order.map((status) => Array.from({ length: MAX_BATCH }, () => status)),
+    );
+  });
+
+  it('hands over a small batch waiting ahead of a full one together with it', async () => {
+    const { j, rec } = await journal(true);
+    const small = [makeTask(), makeTask()];
+    const accepted = small.map((t) => j.insert(t)); // waits for the end of the turn
+    const many = Array.from({ length: MAX_BATCH + 1 }, () => makeTask());
+    const together = j.insertMany(many); // full: goes now, and the small one ahead of it first
+    expect(rec.handed.map((batch) => batch.inserts)).toEqual([small.map((t) => t.id), many.map((t) => t.id)]);
+    await Promise.all([...accepted, together]);
+  });
+
+  it('after a failed batch of changed tasks, waits before retrying and then writes their current state', async () => {
+    const { j, rec, store } = await journal(true);
+    const entries = Array.from({ length: MAX_BATCH }, () => ({ rec: makeTask() }));
+    await Promise.all(entries.map((e) => j.insert(e.rec)));
+    rec.handed.length = 0;
+    rec.failNext = true;
+    for (const e of entries) {
+      e.rec = { ...e.rec, status: 'running', attempts: 1 };
+      j.touch(e);
+    }
+    expect(rec.handed).toHaveLength(1); // handed over at once, and refused
+    await hops(3);
+    // Touched again while the retry waits: no batch is formed until then, full or not.
+    for (const e of entries) {
+      e.rec = { ...e.rec, status: 'completed' };
+      j.touch(e);
+    }
+    expect(rec.handed).toHaveLength(1);
+    await j.flush();
+    expect(rec.handed).toHaveLength(2);
+    const rows = await store.tasks.getMany(entries.map((e) => e.rec.id));
+    expect(rows.map((r) => r.status)).toEqual(entries.map(() => 'completed'));
   });
 });

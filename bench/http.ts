@@ -14,7 +14,7 @@
  * minute, and back-to-back single runs put all of a drift on one side of the ratio.
  *
  * Arguments: `--connections N` (default 50), `--seconds N` per endpoint over all its rounds
- * (default 16), `--rounds N` (default 4), `--api-only` (load POST /orchestrate alone, for a CPU
+ * (default 16; rounded to whole seconds per round), `--rounds N` (default 4), `--api-only` (load POST /orchestrate alone, for a CPU
  * profile of that path).
  */
 import { execFile, spawn } from 'node:child_process';
@@ -125,18 +125,31 @@ function combine(loads: readonly Load[]): Side {
   };
 }
 
-/** Warms each URL up, then loads them in turn, `rounds` times, `seconds / rounds` each time. */
+/**
+ * Warms each URL up, then loads them in turn, `rounds` times, `perRound` seconds each time: in
+ * the order given, then reversed (A B, B A, A B, …), so neither side always follows the other.
+ * `settle` runs before every load: what one endpoint's load left behind (tasks still being
+ * written, garbage) is dealt with before the next one is timed.
+ */
 async function measure(
   urls: readonly string[],
   connections: number,
-  seconds: number,
+  perRound: number,
   rounds: number,
+  settle: () => Promise<void>,
 ): Promise<Side[]> {
-  for (const url of urls) await autocannon(url, connections, WARMUP_SECONDS);
+  for (const url of urls) {
+    await settle();
+    await autocannon(url, connections, WARMUP_SECONDS);
+  }
   const loads: Load[][] = urls.map(() => []);
-  const each = Math.max(1, Math.round(seconds / rounds));
   for (let r = 0; r < rounds; r++) {
-    for (const [i, url] of urls.entries()) loads[i]!.push(await autocannon(url, connections, each));
+    const order = [...urls.keys()];
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) {
+      await settle();
+      loads[i]!.push(await autocannon(urls[i]!, connections, perRound));
+    }
   }
   return loads.map(combine);
 }
@@ -256,17 +269,22 @@ async function queuedMemory(conclave: Conclave): Promise<{ heapBytes: number; rs
 /** Runs the benchmark; see the file comment for the arguments. */
 export async function main(args: string[]): Promise<void> {
   const connections = arg(args, 'connections', 50);
-  const seconds = arg(args, 'seconds', 16);
-  const rounds = arg(args, 'rounds', 4);
+  const rounds = Math.round(arg(args, 'rounds', 4));
+  const perRound = Math.max(1, Math.round(arg(args, 'seconds', 16) / rounds));
+  const seconds = perRound * rounds;
   const dir = mkdtempSync(join(tmpdir(), 'conclave-bench-http-'));
   try {
     const conclave = await openConclave(dir);
     const app = buildApp(conclave, { env: {} });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     const apiUrl = `${address}/orchestrate`;
+    const settle = async (): Promise<void> => {
+      await conclave.dispatcher.flush();
+      await gc();
+    };
 
     if (args.includes('--api-only')) {
-      const [only] = await measure([apiUrl], connections, seconds, rounds);
+      const [only] = await measure([apiUrl], connections, perRound, rounds, settle);
       await app.close();
       await conclave.close(0);
       console.log(
@@ -280,7 +298,10 @@ export async function main(args: string[]): Promise<void> {
       return;
     }
     const bare = await bareServer();
-    const [api, baseline] = (await measure([apiUrl, bare.url], connections, seconds, rounds)) as [Side, Side];
+    const [api, baseline] = (await measure([apiUrl, bare.url], connections, perRound, rounds, settle)) as [
+      Side,
+      Side,
+    ];
     await bare.close();
     const perTask = await queuedMemory(conclave);
     await app.close();

@@ -255,6 +255,9 @@ async function queuedMemory(conclave: Conclave): Promise<{ heapBytes: number; rs
     submits.push(conclave.dispatcher.submit({ pattern: 'hold', payload: { symbol: 'AAPL', qty: 100, i } }));
   }
   await Promise.all(submits);
+  // What the submits returned (a copy of each task's record) is the caller's, not what Conclave
+  // holds per queued task: let it go before measuring.
+  submits.length = 0;
   await conclave.dispatcher.flush();
   await gc();
   const after = process.memoryUsage();

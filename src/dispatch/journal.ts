@@ -51,22 +51,20 @@ export class TaskJournal<E extends JournalEntry> {
   #closed = false;
   /** Commits formed at the end of a turn that may be in flight at once (full batches need no room). */
   readonly #maxInFlight: number;
-  /** Set from a failed commit until its retry: no batch is formed meanwhile. */
-  #backoff: Promise<void> | undefined;
-  #backoffTimer: NodeJS.Timeout | undefined;
+  /**
+   * What a failed commit held of changed tasks and dead letters, set aside until it is tried again
+   * {@link RETRY_AFTER_FAILURE_MS} later; other work goes on meanwhile. Set aside, they neither
+   * make the next batch fail the same way at once nor fill a batch that would go out at once.
+   */
+  readonly #retrying = new Set<E>();
+  #retryLetters: DeadLetterRecord[] = [];
+  #retryArmed = false;
 
   constructor(
     private readonly tasks: TaskRepository,
     private readonly options: TaskJournalOptions<E>,
   ) {
     this.#maxInFlight = options.inOrder === true ? 2 : 1;
-  }
-
-  /** Rows waiting for a commit. */
-  get backlog(): number {
-    let inserts = 0;
-    for (const s of this.#segments) inserts += s.inserts.length;
-    return inserts + this.#dirty.size + this.#deadLetters.length;
   }
 
   /** Queues an insert; resolves once the transaction holding it has committed. */
@@ -107,12 +105,9 @@ export class TaskJournal<E extends JournalEntry> {
 
   /** Resolves when everything written so far is committed (or has failed). */
   async flush(): Promise<void> {
-    while (this.#running.size > 0 || this.#hasWork()) {
+    while (this.#running.size > 0 || this.#pending()) {
       if (this.#running.size > 0) await Promise.allSettled([...this.#running]);
-      else if (this.#backoff !== undefined) {
-        this.#backoffTimer?.ref(); // a flush keeps the process up until the retry
-        await this.#backoff;
-      } else await new Promise<void>((resolve) => setImmediate(resolve));
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -126,8 +121,29 @@ export class TaskJournal<E extends JournalEntry> {
     return this.#segments.length > 0 || this.#dirty.size > 0 || this.#deadLetters.length > 0;
   }
 
+  /** Work that waits for something: a commit, or the retry of a failed one. */
+  #pending(): boolean {
+    return this.#hasWork() || this.#retrying.size > 0 || this.#retryLetters.length > 0;
+  }
+
+  /** Puts a failed commit's changed tasks and dead letters back after the retry delay. */
+  #retryLater(changed: readonly E[], deadLetters: readonly DeadLetterRecord[]): void {
+    for (const e of changed) this.#retrying.add(e);
+    this.#retryLetters.push(...deadLetters);
+    if (this.#retryArmed) return;
+    this.#retryArmed = true;
+    setTimeout(() => {
+      this.#retryArmed = false;
+      for (const e of this.#retrying) this.#dirty.add(e);
+      this.#retrying.clear();
+      this.#deadLetters.unshift(...this.#retryLetters);
+      this.#retryLetters = [];
+      this.#schedule();
+    }, RETRY_AFTER_FAILURE_MS).unref();
+  }
+
   #schedule(): void {
-    if (!this.#scheduled && this.#backoff === undefined && this.#running.size < this.#maxInFlight) {
+    if (!this.#scheduled && this.#running.size < this.#maxInFlight) {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
@@ -145,7 +161,7 @@ export class TaskJournal<E extends JournalEntry> {
       this.#schedule();
       return;
     }
-    while (this.#backoff === undefined && this.#fullBatchWaiting()) this.#commit(true);
+    while (this.#fullBatchWaiting()) this.#commit(true);
   }
 
   #fullBatchWaiting(): boolean {
@@ -156,24 +172,9 @@ export class TaskJournal<E extends JournalEntry> {
     );
   }
 
-  /** Waits {@link RETRY_AFTER_FAILURE_MS} after a failed commit before forming the next batch. */
-  #pause(): void {
-    if (this.#backoff !== undefined) return;
-    this.#backoff = new Promise<void>((resume) => {
-      this.#backoffTimer = setTimeout(() => {
-        this.#backoff = undefined;
-        this.#backoffTimer = undefined;
-        resume();
-        this.#schedule();
-      }, RETRY_AFTER_FAILURE_MS);
-      this.#backoffTimer.unref();
-    });
-  }
-
   /** Forms a batch and hands it to the store; `full` ones need no room among the commits in flight. */
   #commit(full = false): void {
-    if (this.#backoff !== undefined || !this.#hasWork()) return;
-    if (!full && this.#running.size >= this.#maxInFlight) return;
+    if (!this.#hasWork() || (!full && this.#running.size >= this.#maxInFlight)) return;
     const segment = this.#segments.shift();
     const inserts = segment?.inserts ?? [];
     const changed = this.#takeDirty(this.options.maxBatch);
@@ -191,13 +192,12 @@ export class TaskJournal<E extends JournalEntry> {
       },
       (error: unknown) => {
         this.#running.delete(running);
-        // Nothing of the batch landed: its inserters hear of it; its changed tasks stay dirty.
-        for (const e of changed) this.#dirty.add(e);
-        this.#deadLetters.unshift(...deadLetters);
+        // Nothing of the batch landed: its inserters hear of it; its changed tasks and dead
+        // letters are written again later, with the tasks' state as of then.
+        if (changed.length > 0 || deadLetters.length > 0) this.#retryLater(changed, deadLetters);
         this.options.onError?.(error);
         segment?.done.reject(error);
-        if (this.#dirty.size > 0 && !this.#closed) this.#pause();
-        else this.#commit();
+        this.#commit();
       },
     );
     this.#running.add(running);

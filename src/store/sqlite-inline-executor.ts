@@ -45,8 +45,9 @@ export class SqliteInlineExecutor implements SqliteExecutor {
     return done;
   }
 
+  /** Resolves once the batches already handed over have run. */
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.#tail;
   }
 
   #runSync(catalog: readonly string[], ops: SqliteOps): void {

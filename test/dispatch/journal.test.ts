@@ -198,7 +198,7 @@ describe('TaskJournal', () => {
     await Promise.all([...accepted, together]);
   });
 
-  it('after a failed batch of changed tasks, waits before retrying and then writes their current state', async () => {
+  it('retries a failed batch of changed tasks later, with their state as of then, while other work goes on', async () => {
     const { j, rec, store } = await journal(true);
     const entries = Array.from({ length: MAX_BATCH }, () => ({ rec: makeTask() }));
     await Promise.all(entries.map((e) => j.insert(e.rec)));
@@ -210,14 +210,18 @@ describe('TaskJournal', () => {
     }
     expect(rec.handed).toHaveLength(1); // handed over at once, and refused
     await hops(3);
-    // Touched again while the retry waits: no batch is formed until then, full or not.
-    for (const e of entries) {
-      e.rec = { ...e.rec, status: 'completed' };
-      j.touch(e);
-    }
+    // Not tried again at once: a failing store is not retried turn after turn...
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(rec.handed).toHaveLength(1);
+    // ...while an unrelated insert is written at the end of its turn, as usual.
+    const other = makeTask();
+    await j.insert(other);
+    expect(rec.handed.map((batch) => batch.inserts)).toEqual([[], [other.id]]);
+    for (const e of entries) e.rec = { ...e.rec, status: 'completed' }; // changed since the failure
     await j.flush();
-    expect(rec.handed).toHaveLength(2);
+    expect(rec.handed).toHaveLength(3);
+    expect(rec.handed[2]!.updates.sort()).toEqual(entries.map((e) => e.rec.id).sort());
     const rows = await store.tasks.getMany(entries.map((e) => e.rec.id));
     expect(rows.map((r) => r.status)).toEqual(entries.map(() => 'completed'));
   });

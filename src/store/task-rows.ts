@@ -146,7 +146,11 @@ export function insertColumns(shape: number): string[] {
 
 /** How many values {@link pushTaskValues} pushes for `shape`. */
 export function insertValueCount(shape: number): number {
-  let n = INSERT_REQUIRED_COLUMNS.length;
+  return INSERT_REQUIRED_COLUMNS.length + bitCount(shape);
+}
+
+function bitCount(shape: number): number {
+  let n = 0;
   for (let bits = shape; bits !== 0; bits >>= 1) n += bits & 1;
   return n;
 }
@@ -173,12 +177,24 @@ export function pushTaskValues(out: unknown[], t: TaskRecord, shape: number): vo
   if (shape === 0) return;
   if ((shape & 1) !== 0) out.push(t.corrId);
   if ((shape & 2) !== 0) out.push(t.callbackUrl);
-  if ((shape & 4) !== 0) out.push(t.agent);
-  if ((shape & 8) !== 0) out.push(jsonOrNull(t.result));
-  if ((shape & 16) !== 0) out.push(jsonOrNull(t.error));
-  if ((shape & 32) !== 0) out.push(t.startedAt);
-  if ((shape & 64) !== 0) out.push(t.finishedAt);
-  if ((shape & 128) !== 0) out.push(t.executionMs);
+  pushOptionalStateValues(out, t, shape >> 2);
+}
+
+/**
+ * The values of {@link UPDATE_OPTIONAL_COLUMNS} that `shape` (a bitmask over them) lists: the
+ * tail of an insert's values and of an update's.
+ */
+function pushOptionalStateValues(
+  out: unknown[],
+  r: Pick<TaskUpdate, 'agent' | 'result' | 'error' | 'startedAt' | 'finishedAt' | 'executionMs'>,
+  shape: number,
+): void {
+  if ((shape & 1) !== 0) out.push(r.agent);
+  if ((shape & 2) !== 0) out.push(jsonOrNull(r.result));
+  if ((shape & 4) !== 0) out.push(jsonOrNull(r.error));
+  if ((shape & 8) !== 0) out.push(r.startedAt);
+  if ((shape & 16) !== 0) out.push(r.finishedAt);
+  if ((shape & 32) !== 0) out.push(r.executionMs);
 }
 
 /** A row read back as a task record. */
@@ -262,20 +278,13 @@ export function rowShape(row: UpdateRow): number {
  */
 export function pushUpdateValues(values: unknown[], u: TaskUpdate, shape: number): void {
   values.push(u.status, u.attempts, u.updatedAt);
-  if ((shape & 1) !== 0) values.push(u.agent);
-  if ((shape & 2) !== 0) values.push(jsonOrNull(u.result));
-  if ((shape & 4) !== 0) values.push(jsonOrNull(u.error));
-  if ((shape & 8) !== 0) values.push(u.startedAt);
-  if ((shape & 16) !== 0) values.push(u.finishedAt);
-  if ((shape & 32) !== 0) values.push(u.executionMs);
+  pushOptionalStateValues(values, u, shape);
   values.push(u.id);
 }
 
 /** How many values {@link pushUpdateValues} pushes for `shape`. */
 export function updateValueCount(shape: number): number {
-  let n = 4; // status, attempts, updated_at, id
-  for (let bits = shape; bits !== 0; bits >>= 1) n += bits & 1;
-  return n;
+  return 4 + bitCount(shape); // status, attempts, updated_at, id
 }
 
 /** The columns set by updates of the given shape, required ones first. */

@@ -26,17 +26,20 @@ const ops = (n: number): SqliteOps => {
 };
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** Runs a batch of `n` through `ex`, releasing it on `on`, the executor expected to take it. */
+async function runOn(ex: SqliteAdaptiveExecutor, on: Held, n: number): Promise<void> {
+  const done = ex.run([], ops(n));
+  on.releaseAll();
+  await done;
+}
+
 describe('SqliteAdaptiveExecutor', () => {
   it('runs small batches inline and large ones on the thread when both are idle', async () => {
     const inline = new Held();
     const thread = new Held();
     const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => false);
-    const small = ex.run([], ops(10));
-    inline.releaseAll();
-    await small;
-    const large = ex.run([], ops(500));
-    thread.releaseAll();
-    await large;
+    await runOn(ex, inline, 10);
+    await runOn(ex, thread, 500);
     expect(inline.batches).toEqual([10]);
     expect(thread.batches).toEqual([500]);
   });
@@ -67,13 +70,9 @@ describe('SqliteAdaptiveExecutor under load', () => {
     const thread = new Held();
     let busy = true;
     const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => busy);
-    const a = ex.run([], ops(5));
-    thread.releaseAll();
-    await a;
+    await runOn(ex, thread, 5);
     busy = false;
-    const b = ex.run([], ops(5));
-    inline.releaseAll();
-    await b;
+    await runOn(ex, inline, 5);
     expect(thread.batches).toEqual([5]);
     expect(inline.batches).toEqual([5]);
   });
@@ -85,19 +84,11 @@ describe('SqliteAdaptiveExecutor under load', () => {
     let warmed = 0;
     Object.assign(thread, { warm: () => (warmed++, ready ? 'ready' : 'starting') });
     const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => true);
-    const a = ex.run([], ops(5));
-    inline.releaseAll();
-    await a;
-    const large = ex.run([], ops(500));
-    inline.releaseAll();
-    await large;
-    const huge = ex.run([], ops(5000)); // waits for the thread rather than hold the loop
-    thread.releaseAll();
-    await huge;
+    await runOn(ex, inline, 5);
+    await runOn(ex, inline, 500);
+    await runOn(ex, thread, 5000); // waits for the thread rather than hold the loop
     ready = true;
-    const b = ex.run([], ops(5));
-    thread.releaseAll();
-    await b;
+    await runOn(ex, thread, 5);
     expect(inline.batches).toEqual([5, 500]);
     expect(thread.batches).toEqual([5000, 5]);
     expect(warmed).toBe(4);
@@ -108,11 +99,7 @@ describe('SqliteAdaptiveExecutor under load', () => {
     const thread = new Held();
     Object.assign(thread, { warm: () => 'failed' });
     const ex = new SqliteAdaptiveExecutor(inline, thread, 64, () => true);
-    for (const n of [5, 5000]) {
-      const p = ex.run([], ops(n));
-      inline.releaseAll();
-      await p;
-    }
+    for (const n of [5, 5000]) await runOn(ex, inline, n);
     expect(inline.batches).toEqual([5, 5000]);
     expect(thread.batches).toEqual([]);
   });

@@ -21,6 +21,7 @@ import { signalsRoute } from './routes/signals.ts';
 import { systemRoutes } from './routes/system.ts';
 import { installAuth } from './auth-hook.ts';
 import { installTracing } from './tracing-hook.ts';
+import { installRequestMetrics } from './request-metrics-hook.ts';
 import { resolveApiKeys } from './auth.ts';
 import { CallbackDelivery } from './callbacks.ts';
 import { LiveEventHub } from './event-hub.ts';
@@ -80,7 +81,7 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: frameworkErrorHandler(conclave.metrics.requests),
     // Conclave's own logger, so server lines share the fields and format of every other line.
     ...(options.logger === true ? { loggerInstance: baseLogger } : { logger: false }),
     // Per-request lines off: errors are logged by the error handler, lifecycle by Fastify.
@@ -88,7 +89,8 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler(options.validateResponses === true));
-  installErrorHandlers(app);
+  installErrorHandlers(app, conclave.metrics.requests);
+  installRequestMetrics(app, conclave.metrics.requests);
   app.decorate('apiKeyCount', keys.length);
   installTracing(app);
   installAuth(app, { keys, openEndpoints: server.open_endpoints, clock: conclave.clock });

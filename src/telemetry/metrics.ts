@@ -3,6 +3,7 @@ import type { AgentRegistry } from '../agents/registry.ts';
 import { BREAKER_STATE_VALUE } from '../dispatch/breaker.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { SignalCoordinator } from '../coordination/coordinator.ts';
+import { RequestMetrics } from './request-metrics.ts';
 
 /**
  * Prometheus metrics, named as in the source documents (`orchestrator_*`), plus Conclave's task
@@ -29,6 +30,8 @@ export class ConclaveMetrics {
   readonly callbacksResumed: Counter;
   /** Backtests a previous process left queued or running: `requeued`, or `failed` when they cannot run again. */
   readonly backtestsRecovered: Counter<'outcome'>;
+  /** The REST API's requests: `orchestrator_requests_total`, `orchestrator_request_duration_seconds`. */
+  readonly requests: RequestMetrics;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
@@ -114,6 +117,7 @@ export class ConclaveMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.requests = new RequestMetrics(this.registry);
   }
 
   /** Binds the signal coordinator's events to the at-orchestrator document's metrics. */

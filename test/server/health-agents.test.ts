@@ -148,4 +148,41 @@ describe('GET /metrics', () => {
     expect(res.body).toContain('# TYPE orchestrator_queue_size gauge');
     expect(res.body).toContain('orchestrator_agent_health{agent="quant"} 1');
   });
+
+  it('counts requests by method, route and status, and times them by route', async () => {
+    t = await makeTestServer();
+    const orchestrate = (payload: unknown) =>
+      t!.app.inject({ method: 'POST', url: '/orchestrate', payload: payload as Record<string, unknown> });
+    expect((await orchestrate({ pattern: 'analyze_momentum', payload: {} })).statusCode).toBe(202);
+    expect((await orchestrate({ pattern: 'analyze_momentum', payload: {} })).statusCode).toBe(202);
+    expect((await orchestrate({ pattern: 'analyze_momentum', payload: 'x' })).statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'GET', url: '/status/no-such-task' })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/no/such/route' })).statusCode).toBe(404);
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const sample = (name: string, labels: string): number | undefined => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    expect(text).toContain('# TYPE orchestrator_requests_total counter');
+    expect(text).toContain('# TYPE orchestrator_request_duration_seconds histogram');
+    const post = 'method="POST",route="/orchestrate"';
+    expect(sample('orchestrator_requests_total', `${post},status_code="202"`)).toBe(2);
+    expect(sample('orchestrator_requests_total', `${post},status_code="400"`)).toBe(1);
+    expect(
+      sample('orchestrator_requests_total', 'method="GET",route="/status/:task_id",status_code="404"'),
+    ).toBe(1);
+    expect(sample('orchestrator_requests_total', 'method="GET",route="unmatched",status_code="404"')).toBe(1);
+    // Buckets are cumulative and end at the count; the sum is a duration in seconds.
+    expect(sample('orchestrator_request_duration_seconds_count', post)).toBe(3);
+    expect(sample('orchestrator_request_duration_seconds_bucket', `${post},le="+Inf"`)).toBe(3);
+    const buckets = text
+      .split('\n')
+      .filter((l) => l.startsWith(`orchestrator_request_duration_seconds_bucket{${post},le=`))
+      .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+    expect(buckets.length).toBeGreaterThan(10);
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    const sum = sample('orchestrator_request_duration_seconds_sum', post)!;
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThan(30);
+  });
 });

@@ -3,6 +3,7 @@ import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConclaveError, toConclaveError } from '../core/errors.ts';
 import { copyRecord } from '../core/records.ts';
+import { runDetached, tracingEnabled } from '../telemetry/spans.ts';
 import { HEADER } from './bus.ts';
 import type {
   Bus,
@@ -329,9 +330,12 @@ export class MemoryBus implements Bus {
     this.#queue.push(sub, msg);
     if (!this.#drainScheduled) {
       this.#drainScheduled = true;
-      queueMicrotask(this.#drain);
+      // The microtask would run in the scheduling publisher's trace context, for every message drained.
+      queueMicrotask(tracingEnabled() ? this.#drainDetached : this.#drain);
     }
   }
+
+  readonly #drainDetached = (): void => runDetached(this.#drain);
 
   readonly #drain = (): void => {
     const queue = this.#queue;

@@ -16,6 +16,7 @@ import {
   validatePattern,
   validateSubject,
 } from './subject.ts';
+import { runDetached, tracingEnabled } from '../telemetry/spans.ts';
 
 /** Messages in flight per `consume` call when the config does not say. */
 export const DEFAULT_MAX_ACK_PENDING = 256;
@@ -230,11 +231,16 @@ export class MemoryConsumer {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      this.#pump();
-    });
+    // The microtask would run in the scheduling publisher's trace context, for every message pumped.
+    queueMicrotask(tracingEnabled() ? this.#scheduledPumpDetached : this.#scheduledPump);
   }
+
+  readonly #scheduledPump = (): void => {
+    this.#scheduled = false;
+    this.#pump();
+  };
+
+  readonly #scheduledPumpDetached = (): void => runDetached(this.#scheduledPump);
 
   #pump(): void {
     while (!this.#closed) {

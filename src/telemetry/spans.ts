@@ -6,6 +6,7 @@
  * skip every helper: no span, context or header object is created on a hot path.
  */
 import {
+  ROOT_CONTEXT,
   SpanStatusCode,
   context,
   propagation,
@@ -96,6 +97,15 @@ export function activeContext(): Context {
 /** Calls `fn` with `ctx` active, so spans started inside (and injected headers) continue it. */
 export function runInContext<A extends unknown[], R>(ctx: Context, fn: (...args: A) => R, ...args: A): R {
   return context.with(ctx, fn, undefined, ...args);
+}
+
+/**
+ * Calls `fn` with no span active. An in-process bus delivers through it when tracing is on, so a
+ * message's handler continues only the trace its headers name (as over NATS), never the trace of
+ * whichever publisher happened to schedule the delivery.
+ */
+export function runDetached<R>(fn: () => R): R {
+  return context.with(ROOT_CONTEXT, fn);
 }
 
 /** Writes `traceparent` (and `tracestate`) for `ctx` (default: the active context) into `headers`. */

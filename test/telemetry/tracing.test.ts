@@ -3,7 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentRequest } from '../../src/agents/index.ts';
-import { startTraced, startTracing, tracingEnabled, type TracingHandle } from '../../src/telemetry/index.ts';
+import { MemoryBus } from '../../src/bus/index.ts';
+import {
+  runInContext,
+  startTraced,
+  startTracing,
+  tracingEnabled,
+  type TracingHandle,
+} from '../../src/telemetry/index.ts';
+import { createConclave } from '../../src/conclave.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { openSqliteStore } from '../../src/store/index.ts';
+import { executeStrategy, installTradingAgents, strategyFromTemplate } from '../../src/trading/index.ts';
 import { makeHarness } from '../dispatch/harness.ts';
 import { makeEngine } from '../workflow/harness.ts';
 import { harness as coordinatorHarness, signal } from '../coordination/coordinator-harness.ts';
@@ -98,6 +109,46 @@ describe('tracing', () => {
     expect(seen[0]?.headers['traceparent']).toContain(idOf(call));
   });
 
+  it('puts each decision of the planner’s trading.decide step in a decision span under that step', async () => {
+    handle = await startTracing(MEMORY);
+    const config = loadConfig({ path: '/dev/null', env: {}, overrides: { log: { level: 'silent' } } });
+    const conclave = await createConclave(config, { store: await openSqliteStore({ path: ':memory:' }) });
+    cleanups.push(() => conclave.close(0));
+    installTradingAgents(conclave);
+    await conclave.start();
+    const strategy = strategyFromTemplate('momentum', {
+      strategy_id: 'spx_momentum',
+      name: 'SPX momentum',
+      symbols: ['SPX'],
+    });
+    // Late 2003: strong momentum in the S&P 500, so the decision is a trade.
+    const result = await executeStrategy(conclave, strategy, { asOf: '2003-12-31' });
+    expect(result.decisions).toHaveLength(1);
+    const made = result.decisions[0]!;
+
+    const spans = handle.finishedSpans();
+    const decision = named(spans, 'decision');
+    const step = spans.find(
+      (s) => s.name === 'workflow.step' && s.attributes['conclave.step_id'] === 'decide',
+    );
+    expect(step).toBeDefined();
+    expect(step!.attributes).toMatchObject({
+      'conclave.workflow_id': result.run_id,
+      'conclave.step_kind': 'builtin',
+    });
+    expect(parentOf(decision)).toBe(idOf(step!));
+    expect(decision.spanContext().traceId).toBe(step!.spanContext().traceId);
+    expect(decision.attributes).toMatchObject({
+      'conclave.corr_id': made.corr_id,
+      'conclave.strategy_id': 'spx_momentum',
+      'conclave.action': 'trade',
+      'conclave.policy': 'rule_based',
+      'conclave.partial': false,
+    });
+    expect(made.action).toBe('trade');
+    expect(decision.attributes['conclave.latency_ms']).toEqual(expect.any(Number));
+  });
+
   it('continues the trace of an enriched signal’s bus headers in a decision span carrying corr_id', async () => {
     handle = await startTracing(MEMORY);
     const h = await coordinatorHarness();
@@ -134,6 +185,36 @@ describe('tracing', () => {
     expect(out.map((m) => m.subject)).toContain('orchestrated.decision');
     expect(out.length).toBeGreaterThan(2);
     for (const m of out) expect(m.headers['traceparent']).toBe(`00-${TRACE_ID}-${idOf(decision)}-01`);
+  });
+
+  it('delivers in-process bus messages outside their publisher’s trace, so only headers carry it', async () => {
+    handle = await startTracing(MEMORY);
+    const bus = new MemoryBus();
+    cleanups.push(() => bus.close());
+    await bus.ensureStream({ name: 'CTX', subjects: ['ctx.>'] });
+    const active: string[] = [];
+    const record = (via: string, data: unknown): void => {
+      active.push(`${via}:${String(data)}:${trace.getActiveSpan()?.spanContext().spanId ?? 'none'}`);
+    };
+    bus.subscribe('ctx.>', (msg) => record('subscribe', msg.data));
+    await bus.consume({ stream: 'CTX', durable: 'ctx', ackWaitMs: 5_000, maxDeliver: 1 }, (msg) => {
+      record('consume', msg.data);
+      msg.ack();
+    });
+    // Published in one tick from two traces: one delivery task serves both.
+    const first = startTraced('first', {});
+    const second = startTraced('second', {});
+    await Promise.all([
+      runInContext(first.context, () => bus.publish('ctx.a', 'a')),
+      runInContext(second.context, () => bus.publish('ctx.b', 'b')),
+    ]);
+    await vi.waitFor(() => expect(active).toHaveLength(4));
+    expect(active.sort()).toEqual([
+      'consume:a:none',
+      'consume:b:none',
+      'subscribe:a:none',
+      'subscribe:b:none',
+    ]);
   });
 
   it('adds no spans and no headers when disabled', async () => {

@@ -14,6 +14,7 @@ import {
 } from '../../coordination/index.ts';
 import { newId } from '../../core/ids.ts';
 import { CONCLAVE_VERSION } from '../../core/version.ts';
+import { endSpan, startTraced, tracingEnabled } from '../../telemetry/spans.ts';
 import type { BuiltinContext } from '../../workflow/index.ts';
 import { toEnrichedSignal } from '../agents/index.ts';
 import { DECIDE_BUILTIN } from './plan.ts';
@@ -48,6 +49,32 @@ const outputs = (ctx: BuiltinContext, step: string): AgentOutput[] => {
 };
 
 /**
+ * Runs `decide` under a `decision` span, a child of the active span (the `decide` workflow step's),
+ * with the attributes the coordinator's decision span carries plus the strategy's id.
+ * @remarks Called only when tracing is on; untraced, the step calls `decide` directly.
+ */
+function decideInSpan(corrId: string, strategyId: string, decide: () => Decision): Decision {
+  const { span } = startTraced('decision', {
+    'conclave.corr_id': corrId,
+    'conclave.strategy_id': strategyId,
+  });
+  let decision: Decision;
+  try {
+    decision = decide();
+  } catch (err) {
+    endSpan(span, err);
+    throw err;
+  }
+  endSpan(span, undefined, {
+    'conclave.action': decision.action,
+    'conclave.policy': decision.policy,
+    'conclave.partial': decision.partial,
+    'conclave.latency_ms': decision.timings.latency_ms,
+  });
+  return decision;
+}
+
+/**
  * Registers the `trading.decide` builtin on `conclave`'s workflow engine (once per engine).
  * @remarks Decides in the step rather than publishing to the coordinator and awaiting its
  * decision: a workflow step should be a function of its inputs, so a resumed or re-run strategy
@@ -67,6 +94,7 @@ export function registerPlannerBuiltins(conclave: Conclave): void {
     const correlation = outputs(ctx, 'correlation');
     const costs = outputs(ctx, 'transaction_cost');
     const result: DecideResult = { signals: [], decisions: [], orders: [], costs };
+    const traced = tracingEnabled();
     momentum.forEach((m, i) => {
       const now = conclave.clock.now();
       const source: NormalizedSignal = {
@@ -86,21 +114,24 @@ export function registerPlannerBuiltins(conclave: Conclave): void {
       add('momentum', m);
       add('risk', risk[i]);
       add('correlation', correlation[i]);
-      const missing = (policy.requiredAgents ?? []).filter((a) => signals[a] === undefined);
-      const raw = policy.decide(signals, { partial: missing.length > 0, missing });
-      const match = router.route(buildRoutingContext(signals, raw));
-      const decision = buildDecision({
-        corrId: source.corr_id,
-        decisionId: newId('dec', now),
-        policy: policy.name,
-        outcome: applyRoute(raw, match),
-        route: match.route,
-        partial: missing.length > 0,
-        missingAgents: missing,
-        contributingAgents: Object.keys(signals),
-        firstSignalAtMs: now,
-        decidedAtMs: conclave.clock.now(),
-      });
+      const decide = (): Decision => {
+        const missing = (policy.requiredAgents ?? []).filter((a) => signals[a] === undefined);
+        const raw = policy.decide(signals, { partial: missing.length > 0, missing });
+        const match = router.route(buildRoutingContext(signals, raw));
+        return buildDecision({
+          corrId: source.corr_id,
+          decisionId: newId('dec', now),
+          policy: policy.name,
+          outcome: applyRoute(raw, match),
+          route: match.route,
+          partial: missing.length > 0,
+          missingAgents: missing,
+          contributingAgents: Object.keys(signals),
+          firstSignalAtMs: now,
+          decidedAtMs: conclave.clock.now(),
+        });
+      };
+      const decision = traced ? decideInSpan(source.corr_id, strategyId, decide) : decide();
       result.decisions.push(decision);
       const trades = decision.action === 'trade' || decision.action === 'trade_with_caution';
       const quantity = Math.floor(decision.size ?? 0);

@@ -18,6 +18,7 @@ import {
   createLogger,
   logCoordination,
   logDispatch,
+  logWorkflows,
   type Logger,
 } from './telemetry/index.ts';
 import { startTracing } from './telemetry/tracing.ts';
@@ -39,6 +40,7 @@ import {
   type OpenedState,
 } from './wiring/distributed.ts';
 import { guardIntake } from './wiring/intake-guard.ts';
+import { registerPlannerBuiltins } from './trading/index.ts';
 
 export type { DependencyReport, DependencyStatus } from './wiring/distributed.ts';
 import {
@@ -175,10 +177,19 @@ export async function createConclave(
           bus,
           registry,
           maxConnections,
-          onIgnored: (reason, subject) => logger.warn({ subject }, `agent announcement ignored: ${reason}`),
+          onIgnored: (reason, subject) =>
+            logger.warn(
+              { event: 'agent_announcement_ignored', subject, reason },
+              `agent announcement ignored: ${reason}`,
+            ),
           onRegistered: (a) =>
             logger.info(
-              { agent: a.name, capabilities: a.capabilities, instance: a.instance },
+              {
+                event: 'remote_agent_registered',
+                agent: a.name,
+                capabilities: a.capabilities,
+                instance: a.instance,
+              },
               'remote agent registered',
             ),
         })
@@ -243,13 +254,15 @@ export async function createConclave(
   const unbind = [
     metrics.observe(dispatcher, registry),
     metrics.observeCoordinator(coordinator),
+    metrics.observeWorkflows(workflows),
     logDispatch(logger, dispatcher, registry),
     logCoordination(logger, coordinator),
+    logWorkflows(logger, workflows),
   ];
   // Last, so a failed construction above leaves no tracer provider behind.
   const tracing = await startTracing(config.telemetry.tracing);
   let closed = false;
-  return {
+  const conclave: Conclave = {
     config,
     clock,
     store,
@@ -332,4 +345,8 @@ export async function createConclave(
       await tracing.shutdown();
     },
   };
+  // Strategy runs are journaled with their planned definition; the builtin that decides in them
+  // must be known before `start()` resumes one that a previous process left running.
+  registerPlannerBuiltins(conclave);
+  return conclave;
 }

@@ -25,11 +25,12 @@ import { installRequestMetrics } from './request-metrics-hook.ts';
 import { resolveApiKeys } from './auth.ts';
 import { CallbackDelivery } from './callbacks.ts';
 import { LiveEventHub } from './event-hub.ts';
-import { bindHost, logListening } from './listen.ts';
+import { logListening } from './listen.ts';
 import { annotateRouteSecurity, openApiSecurity } from './openapi-security.ts';
 import type { ConclaveServer } from './server-types.ts';
 import { responseSerializerCompiler } from './serializers.ts';
 import { CONCLAVE_VERSION } from './version.ts';
+import { withDefaultEvent } from '../telemetry/index.ts';
 
 /** The largest request body the API reads; larger ones are refused with 413. */
 export const BODY_LIMIT_BYTES = 1_048_576;
@@ -70,14 +71,15 @@ export interface BuildAppOptions {
  * `inject` in tests). When it gets ready it resumes what a previous process left unfinished:
  * queued or running backtests, and callback deliveries still pending, that this instance
  * (`server.instance_id`) owns — not those of peers sharing the database. Throws `CONFIG_INVALID`
- * for a bad key setup, or a non-loopback `server.host` without keys.
+ * for a bad key setup. Without keys it listens on 127.0.0.1 only, whatever `server.host` says
+ * (see `listenApi`).
  */
 export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): ConclaveServer {
   const server = conclave.config.server;
   const keys = resolveApiKeys(server, options.env ?? process.env);
-  bindHost(server.host, keys.length);
-  // Typed as Fastify's base logger so the instance keeps the ConclaveServer type.
-  const baseLogger: FastifyBaseLogger = conclave.logger;
+  // Typed as Fastify's base logger so the instance keeps the ConclaveServer type. Fastify's own
+  // lines ("Server listening at …") name no event: they get `http_server`.
+  const baseLogger: FastifyBaseLogger = withDefaultEvent(conclave.logger, 'http_server');
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -92,6 +94,7 @@ export function buildApp(conclave: Conclave, options: BuildAppOptions = {}): Con
   installErrorHandlers(app, conclave.metrics.requests);
   installRequestMetrics(app, conclave.metrics.requests);
   app.decorate('apiKeyCount', keys.length);
+  app.decorate('requestedHost', server.host);
   installTracing(app);
   installAuth(app, { keys, openEndpoints: server.open_endpoints, clock: conclave.clock });
   const hub = new LiveEventHub(conclave);

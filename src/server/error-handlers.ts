@@ -8,12 +8,26 @@ import { countUnmatched } from './request-metrics-hook.ts';
 /** Sends anything thrown as the API's error reply, logging 500s. */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const out = toErrorReply(error, request);
-  if (out.serverFault) request.log.error({ err: error }, 'request failed');
+  if (out.serverFault) {
+    request.log.error(
+      {
+        event: 'request_failed',
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        err: error,
+      },
+      'request failed',
+    );
+  }
   return reply.code(out.statusCode).type('application/json').send(out.body);
 }
 
 /** Answers a request no route took, and counts it under the `unmatched` route. */
-function answerUnmatched(metrics: RequestMetrics, request: FastifyRequest, send: () => FastifyReply): FastifyReply {
+function answerUnmatched(
+  metrics: RequestMetrics,
+  request: FastifyRequest,
+  send: () => FastifyReply,
+): FastifyReply {
   const started = performance.now();
   const reply = send();
   countUnmatched(metrics, request.method, reply.statusCode, (performance.now() - started) / 1000);

@@ -81,6 +81,7 @@ export const strategyViewSchema = z.object({
   strategy: jsonObjectSchema.describe('the validated TradingStrategy'),
   created_at: isoTimeSchema,
   updated_at: isoTimeSchema,
+  run_id: z.string().nullable().describe('the workflow run executing it (its latest); null if never run'),
 });
 
 /** A stored strategy → its API view. */
@@ -92,5 +93,6 @@ export function toStrategyView(record: StrategyRecord): z.infer<typeof strategyV
     strategy: record.definition,
     created_at: isoTime(record.createdAt),
     updated_at: isoTime(record.updatedAt),
+    run_id: record.runId,
   };
 }

@@ -14,6 +14,7 @@ export type {
   AuditRepository,
   StrategyRecord,
   StrategyRepository,
+  StrategyRerun,
   BacktestRecord,
   BacktestRepository,
   BacktestStatus,

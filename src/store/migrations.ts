@@ -9,6 +9,7 @@ import * as settingsAndAudit from './migrations/0004-settings-and-audit.ts';
 import * as strategiesAndBacktests from './migrations/0005-strategies-and-backtests.ts';
 import * as callbackDeliveries from './migrations/0006-callback-deliveries.ts';
 import * as workOwners from './migrations/0007-work-owners.ts';
+import * as strategyRuns from './migrations/0008-strategy-runs.ts';
 
 /**
  * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005_strategies_and_backtests': strategiesAndBacktests,
   '0006_callback_deliveries': callbackDeliveries,
   '0007_work_owners': workOwners,
+  '0008_strategy_runs': strategyRuns,
 };
 
 /** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */

@@ -145,6 +145,8 @@ export interface StrategiesTable {
   definition: string;
   created_at: BigIntColumn;
   updated_at: BigIntColumn;
+  /** The workflow run executing it (migration 0008); NULL on rows stored before strategies ran. */
+  run_id: string | null;
 }
 
 /** The `backtests` table (migration 0005). */

@@ -91,6 +91,22 @@ export interface StrategyRecord {
   definition: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
+  /**
+   * The workflow run executing it (its latest run), or null for a strategy stored without one
+   * (before strategies ran when stored).
+   */
+  runId: string | null;
+}
+
+/** A strategy run again: the run that replaces its current one, and the definition it runs. */
+export interface StrategyRerun {
+  /** The run the strategy must still point at; null for a strategy that has none. */
+  expectedRunId: string | null;
+  runId: string;
+  name: string;
+  template: string | null;
+  definition: Record<string, unknown>;
+  updatedAt: number;
 }
 
 /** Paging for listings: newest first. */
@@ -107,6 +123,12 @@ export interface StrategyRepository {
   get(id: string): Promise<StrategyRecord | undefined>;
   /** Strategies, newest first (by creation time, then id). */
   list(query?: PageQuery): Promise<StrategyRecord[]>;
+  /**
+   * Points a strategy at a new run with the definition it runs (creation time kept), only if it
+   * still points at `rerun.expectedRunId` (compare-and-set, so two requests cannot both re-run
+   * it); false when it does not, or when there is no such strategy.
+   */
+  replaceRun(id: string, rerun: StrategyRerun): Promise<boolean>;
   /** Deletes a strategy; false when there was none. Its backtests are kept. */
   delete(id: string): Promise<boolean>;
 }

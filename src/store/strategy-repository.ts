@@ -3,9 +3,9 @@ import { ValidationError } from '../core/errors.ts';
 import { toNumber, type Database, type StrategiesTable } from './schema.ts';
 import { guard, insertError } from './store-errors.ts';
 import { pageOf } from './paging.ts';
-import type { PageQuery, StrategyRecord, StrategyRepository } from './store.ts';
+import type { PageQuery, StrategyRecord, StrategyRepository, StrategyRerun } from './store.ts';
 
-/** The `strategies` table through kysely (created by migration 0005). */
+/** The `strategies` table through kysely (created by migration 0005, `run_id` added by 0008). */
 export class KyselyStrategyRepository implements StrategyRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -21,6 +21,7 @@ export class KyselyStrategyRepository implements StrategyRepository {
           definition: JSON.stringify(record.definition),
           created_at: record.createdAt,
           updated_at: record.updatedAt,
+          run_id: record.runId,
         })
         .execute();
     } catch (err) {
@@ -50,6 +51,25 @@ export class KyselyStrategyRepository implements StrategyRepository {
     });
   }
 
+  replaceRun(id: string, rerun: StrategyRerun): Promise<boolean> {
+    return guard('strategies.replaceRun', async () => {
+      const expected = rerun.expectedRunId;
+      const result = await this.db
+        .updateTable('strategies')
+        .set({
+          run_id: rerun.runId,
+          name: rerun.name,
+          template: rerun.template,
+          definition: JSON.stringify(rerun.definition),
+          updated_at: rerun.updatedAt,
+        })
+        .where('id', '=', id)
+        .where((eb) => (expected === null ? eb('run_id', 'is', null) : eb('run_id', '=', expected)))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+  }
+
   delete(id: string): Promise<boolean> {
     return guard('strategies.delete', async () => {
       const result = await this.db.deleteFrom('strategies').where('id', '=', id).executeTakeFirst();
@@ -66,5 +86,6 @@ function fromRow(row: Selectable<StrategiesTable>): StrategyRecord {
     definition: JSON.parse(row.definition) as Record<string, unknown>,
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
+    runId: row.run_id,
   };
 }

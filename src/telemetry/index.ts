@@ -1,5 +1,12 @@
 export { ConclaveMetrics } from './metrics.ts';
-export { createLogger, logCoordination, logDispatch, type Logger } from './logger.ts';
+export {
+  createLogger,
+  logCoordination,
+  logDispatch,
+  logWorkflows,
+  withDefaultEvent,
+  type Logger,
+} from './logger.ts';
 export { startTracing, type TracingConfig, type TracingHandle } from './tracing.ts';
 export {
   endSpan,

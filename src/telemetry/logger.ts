@@ -2,6 +2,8 @@ import { pino, type Logger } from 'pino';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { SignalCoordinator } from '../coordination/coordinator.ts';
+import type { RunRecord } from '../core/workflow-run.ts';
+import type { WorkflowEngine } from '../workflow/engine.ts';
 
 export type { Logger } from 'pino';
 
@@ -16,6 +18,17 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       formatters: { level: (label) => ({ level: label }) },
     },
     destination ?? process.stdout,
+  );
+}
+
+/**
+ * A child of `logger` that gives lines naming no `event` the event `event`: for a library's own
+ * lines (Fastify's "Server listening at …"), so every line has one. Conclave's lines name theirs.
+ */
+export function withDefaultEvent(logger: Logger, event: string): Logger {
+  return logger.child(
+    {},
+    { formatters: { log: (fields) => ('event' in fields ? fields : { event, ...fields }) } },
   );
 }
 
@@ -108,4 +121,100 @@ export function logCoordination(logger: Logger, coordinator: SignalCoordinator):
     ),
   ];
   return () => offs.forEach((off) => off());
+}
+
+/** The ids a workflow run's log lines carry: its id, name, parent and the `corr_id` its input names. */
+function runFields(run: Readonly<RunRecord>): Record<string, unknown> {
+  const input = run.input as { corr_id?: unknown } | null;
+  const corrId = typeof input === 'object' && input !== null ? input.corr_id : undefined;
+  return {
+    workflow_id: run.id,
+    workflow: run.name,
+    parent_workflow_id: run.parentRunId ?? undefined,
+    requester: run.requester ?? undefined,
+    corr_id: typeof corrId === 'string' ? corrId : undefined,
+  };
+}
+
+/**
+ * Logs workflow runs with their `workflow_id`: started (debug), completed and stopped (info),
+ * cancelled (warn), failed and timed out (error, with the error); failed steps and step retries
+ * (warn); journal or bus failures of the engine (error).
+ * @remarks A run's start is at debug: the sequential decision pattern runs a workflow per
+ * decision, whose decision is logged at info already.
+ */
+export function logWorkflows(logger: Logger, engine: Pick<WorkflowEngine, 'events'>): () => void {
+  const offs = [
+    engine.events.on('state', (_id, status, run) => {
+      switch (status) {
+        case 'queued':
+          return;
+        case 'running':
+          if (logger.isLevelEnabled('debug')) logger.debug({ event: 'workflow_started', ...runFields(run) });
+          return;
+        case 'completed':
+        case 'stopped': {
+          const output = run.output as { reason?: unknown; stopped_at?: unknown } | null;
+          logger.info({
+            event: `workflow_${status}`,
+            ...runFields(run),
+            duration_ms: durationMs(run),
+            ...(status === 'stopped' ? { stopped_at: output?.stopped_at, reason: output?.reason } : {}),
+          });
+          return;
+        }
+        case 'cancelled':
+        case 'failed':
+        case 'timed_out': {
+          const fields = {
+            event: `workflow_${status}`,
+            ...runFields(run),
+            duration_ms: durationMs(run),
+            error_code: run.error?.code,
+            error: run.error?.message,
+          };
+          if (status === 'cancelled') logger.warn(fields);
+          else logger.error(fields);
+        }
+      }
+    }),
+    engine.events.on('step', (s) => {
+      const fields = {
+        workflow_id: s.runId,
+        workflow: s.workflow,
+        step_id: s.stepId,
+        item_index: s.itemIndex ?? undefined,
+        attempt: s.attempt ?? undefined,
+      };
+      if (s.status === 'retrying') {
+        logger.warn({
+          event: 'workflow_step_retry_scheduled',
+          ...fields,
+          delay_ms: s.delayMs,
+          error_code: s.error?.code,
+          error: s.error?.message,
+        });
+      } else if (s.status === 'failed') {
+        logger.warn({
+          event: 'workflow_step_failed',
+          ...fields,
+          error_code: s.error?.code,
+          error: s.error?.message,
+        });
+      } else if (logger.isLevelEnabled('debug')) {
+        logger.debug({ event: `workflow_step_${s.status}`, ...fields });
+      }
+    }),
+    engine.events.on('error', (err) =>
+      logger.error({
+        event: 'workflow_engine_error',
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    ),
+  ];
+  return () => offs.forEach((off) => off());
+}
+
+function durationMs(run: Readonly<RunRecord>): number | undefined {
+  return run.startedAt === null || run.finishedAt === null ? undefined : run.finishedAt - run.startedAt;
 }

@@ -3,11 +3,15 @@ import type { AgentRegistry } from '../agents/registry.ts';
 import { BREAKER_STATE_VALUE } from '../dispatch/breaker.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { SignalCoordinator } from '../coordination/coordinator.ts';
+import type { WorkflowEngine } from '../workflow/engine.ts';
 import { RequestMetrics } from './request-metrics.ts';
+
+/** Buckets (seconds) of workflow run durations: decision stages in milliseconds, commands in minutes. */
+const WORKFLOW_DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 
 /**
  * Prometheus metrics, named as in the source documents (`orchestrator_*`), plus Conclave's task
- * metrics. One registry per Conclave; nothing global.
+ * and workflow metrics. One registry per Conclave; nothing global.
  */
 export class ConclaveMetrics {
   readonly registry = new Registry();
@@ -32,6 +36,16 @@ export class ConclaveMetrics {
   readonly backtestsRecovered: Counter<'outcome'>;
   /** The REST API's requests: `orchestrator_requests_total`, `orchestrator_request_duration_seconds`. */
   readonly requests: RequestMetrics;
+  /** Workflow runs that reached a final state, by workflow name and final status. */
+  readonly workflowRuns: Counter<'workflow' | 'status'>;
+  /** Wall time from start to final state of runs that started, by workflow name. */
+  readonly workflowRunDuration: Histogram<'workflow'>;
+  /** Workflow steps that ended (completed, failed, skipped), by workflow name and status. */
+  readonly workflowSteps: Counter<'workflow' | 'status'>;
+  /** Step attempts (or for_each item attempts) that failed and were retried, by workflow name. */
+  readonly workflowStepRetries: Counter<'workflow'>;
+  /** Workflow journal or bus failures (the run involved resumes on the next start). */
+  readonly workflowEngineErrors: Counter;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
@@ -118,6 +132,96 @@ export class ConclaveMetrics {
       registers,
     });
     this.requests = new RequestMetrics(this.registry);
+    this.workflowRuns = new Counter({
+      name: 'conclave_workflow_runs_total',
+      help: 'Workflow runs that reached a final state, by workflow and final status (completed, stopped, failed, timed_out, cancelled)',
+      labelNames: ['workflow', 'status'],
+      registers,
+    });
+    this.workflowRunDuration = new Histogram({
+      name: 'conclave_workflow_run_duration_seconds',
+      help: 'Wall time of workflow runs from start to final state, by workflow (runs cancelled before starting are left out)',
+      labelNames: ['workflow'],
+      buckets: WORKFLOW_DURATION_BUCKETS,
+      registers,
+    });
+    this.workflowSteps = new Counter({
+      name: 'conclave_workflow_steps_total',
+      help: 'Workflow steps that ended, by workflow and status (completed, failed, skipped)',
+      labelNames: ['workflow', 'status'],
+      registers,
+    });
+    this.workflowStepRetries = new Counter({
+      name: 'conclave_workflow_step_retries_total',
+      help: 'Workflow step attempts that failed and were retried, by workflow',
+      labelNames: ['workflow'],
+      registers,
+    });
+    this.workflowEngineErrors = new Counter({
+      name: 'conclave_workflow_engine_errors_total',
+      help: 'Workflow journal or bus failures; the run involved resumes on the next start',
+      registers,
+    });
+  }
+
+  /**
+   * Binds the workflow engine's events to the workflow metrics, and counts the runs queued or
+   * running now (`conclave_workflow_runs_active`) when scraped.
+   * @remarks Labelled by workflow name, never run id: names come from registered definitions, so
+   * the series stay bounded.
+   */
+  observeWorkflows(engine: Pick<WorkflowEngine, 'events' | 'activeRuns'>): () => void {
+    new Gauge({
+      name: 'conclave_workflow_runs_active',
+      help: 'Workflow runs queued or running, by workflow and status (sub-workflow runs included)',
+      labelNames: ['workflow', 'status'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const counts = new Map<string, { workflow: string; status: string; n: number }>();
+        for (const run of engine.activeRuns()) {
+          const key = `${run.name}\u0000${run.status}`;
+          const c = counts.get(key);
+          if (c === undefined) counts.set(key, { workflow: run.name, status: run.status, n: 1 });
+          else c.n++;
+        }
+        for (const c of counts.values()) this.set({ workflow: c.workflow, status: c.status }, c.n);
+      },
+    });
+    // Label children are cached, as for tasks.
+    const runs = new Map<string, { inc(): void }>();
+    const durations = new Map<string, { observe(v: number): void }>();
+    const steps = new Map<string, { inc(): void }>();
+    const retries = new Map<string, { inc(): void }>();
+    const offs = [
+      engine.events.on('state', (_id, status, run) => {
+        if (status === 'queued' || status === 'running') return;
+        const key = `${run.name}\u0000${status}`;
+        let c = runs.get(key);
+        if (c === undefined) runs.set(key, (c = this.workflowRuns.labels(run.name, status)));
+        c.inc();
+        if (run.startedAt === null || run.finishedAt === null) return;
+        let h = durations.get(run.name);
+        if (h === undefined) durations.set(run.name, (h = this.workflowRunDuration.labels(run.name)));
+        h.observe((run.finishedAt - run.startedAt) / 1000);
+      }),
+      engine.events.on('step', (s) => {
+        if (s.status === 'retrying') {
+          let r = retries.get(s.workflow);
+          if (r === undefined) retries.set(s.workflow, (r = this.workflowStepRetries.labels(s.workflow)));
+          r.inc();
+          return;
+        }
+        // An item's own failure is not a step's end: its step reports once it has joined its items.
+        if (s.itemIndex !== null) return;
+        const key = `${s.workflow}\u0000${s.status}`;
+        let c = steps.get(key);
+        if (c === undefined) steps.set(key, (c = this.workflowSteps.labels(s.workflow, s.status)));
+        c.inc();
+      }),
+      engine.events.on('error', () => this.workflowEngineErrors.inc()),
+    ];
+    return () => offs.forEach((off) => off());
   }
 
   /** Binds the signal coordinator's events to the at-orchestrator document's metrics. */

@@ -111,17 +111,21 @@ export async function openBus(
     onStatusChange: (s) => {
       metrics.busConnected.set(s.state === 'connected' ? 1 : 0);
       if (s.state === 'connected')
-        logger.info({ server: s.server, reconnects: s.reconnects }, 'NATS connection is back');
+        logger.info(
+          { event: 'nats_connected', server: s.server, reconnects: s.reconnects },
+          'NATS connection is back',
+        );
       else if (s.state === 'closed' && bus.closeRequested)
-        logger.info({ server: s.server }, 'NATS connection closed');
+        logger.info({ event: 'nats_closed', server: s.server }, 'NATS connection closed');
       else
         logger.error(
-          { server: s.server, state: s.state },
+          { event: 'nats_disconnected', server: s.server, state: s.state },
           `NATS connection ${s.state}: intake refuses new work until it is back`,
         );
     },
-    onError: (err) => logger.error({ err }, 'NATS background failure'),
-    onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler failed'),
+    onError: (err) => logger.error({ event: 'nats_error', err }, 'NATS background failure'),
+    onHandlerError: (err, subject) =>
+      logger.error({ event: 'bus_handler_failed', err, subject }, 'bus handler failed'),
   });
   return {
     bus,
@@ -193,10 +197,14 @@ export async function openState(
     onChange: (reason) => {
       since = clock.now();
       metrics.stateDegraded.set(reason === undefined ? 0 : 1);
-      if (reason === undefined) logger.info({ url: redis.url }, 'Redis is back: shared state recovered');
+      if (reason === undefined)
+        logger.info(
+          { event: 'shared_state_recovered', url: redis.url },
+          'Redis is back: shared state recovered',
+        );
       else
         logger.warn(
-          { url: redis.url, reason, fallback: redis.fallback },
+          { event: 'shared_state_degraded', url: redis.url, reason, fallback: redis.fallback },
           redis.fallback === 'memory'
             ? `SHARED STATE DEGRADED: Redis unreachable (${reason}); this process falls back to in-memory state — exactly-once decisions across orchestrators are not guaranteed until Redis is back`
             : `SHARED STATE DEGRADED: Redis unreachable (${reason}); state operations are refused until Redis is back`,

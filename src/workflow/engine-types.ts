@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { SerializedError } from '../core/errors.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { Store } from '../store/store.ts';
-import type { RunStatus } from '../core/workflow-run.ts';
+import type { RunRecord, RunStatus } from '../core/workflow-run.ts';
 import type { RetryPolicy, StepContext, StepStatus } from './model.ts';
 
 /** Engine settings, complete and in explicit units (see `compileWorkflowEngineOptions`). */
@@ -120,12 +120,37 @@ export interface WorkflowEngineStats {
   registered: number;
 }
 
+/** What became of a step, a `for_each` item or one attempt (the engine's `step` event). */
+export interface StepOutcome {
+  runId: string;
+  /** The run's workflow name. */
+  workflow: string;
+  stepId: string;
+  /** The `for_each` item, or null for the whole step. */
+  itemIndex: number | null;
+  /** The attempt that ended; null for a skipped step and for a `for_each` step's join. */
+  attempt: number | null;
+  /**
+   * `completed`, `failed`, `skipped`: the step (or, with an `itemIndex`, an item, failed for good)
+   * ended so. `retrying`: the attempt failed and another follows after `delayMs`.
+   */
+  status: 'completed' | 'failed' | 'skipped' | 'retrying';
+  error: { code: string; message: string } | null;
+  /** Until the next attempt (`retrying` only), else null. */
+  delayMs: number | null;
+}
+
 /** Typed engine events. */
 export interface WorkflowEngineEvents {
   [event: string]: unknown[];
   progress: [update: ProgressUpdate];
-  /** A run changed state (queued, running, or a final state). */
-  state: [runId: string, status: RunStatus];
+  /** A run changed state (queued, running, or a final state); `run` is its record as of now. */
+  state: [runId: string, status: RunStatus, run: Readonly<RunRecord>];
+  /**
+   * A step ended, a `for_each` item failed for good, or an attempt failed and will be retried.
+   * Completed `for_each` items are not reported one by one.
+   */
+  step: [outcome: StepOutcome];
   error_report: [report: WorkflowErrorReport];
   /** The journal or bus failed; the run involved stays unfinished and resumes on the next start. */
   error: [error: unknown];

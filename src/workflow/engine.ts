@@ -80,6 +80,7 @@ export class WorkflowEngine {
       options,
       executor,
       changed: (d, state) => this.#changed(d, state),
+      step: (outcome) => this.events.emit('step', outcome),
       ended: (d) => this.#ended(d),
       failed: (d, err) => {
         this.events.emit('error', err);
@@ -141,7 +142,7 @@ export class WorkflowEngine {
       this.#admitting--;
     }
     this.#queue.push({ rec, wf, trace: tracingEnabled() ? activeContext() : undefined });
-    this.events.emit('state', rec.id, 'queued');
+    this.events.emit('state', rec.id, 'queued', rec);
     this.#publishProgress(rec, initialSteps(wf));
     this.#pump();
     return rec.id;
@@ -319,7 +320,7 @@ export class WorkflowEngine {
       await this.#journal.insertRun(rec);
       driver = new RunDriver(rec, wf, this.#host);
       this.#drivers.set(id, driver);
-      this.events.emit('state', id, 'queued');
+      this.events.emit('state', id, 'queued', rec);
       this.#launch(driver);
     }
     const child = driver;
@@ -337,7 +338,7 @@ export class WorkflowEngine {
   }
 
   #changed(d: RunDriver, state: boolean): void {
-    if (state) this.events.emit('state', d.rec.id, d.rec.status);
+    if (state) this.events.emit('state', d.rec.id, d.rec.status, d.rec);
     let throttle = this.#throttles.get(d.rec.id);
     if (throttle === undefined) {
       throttle = new ProgressThrottle(this.#clock, this.#o.progressUpdateIntervalMs, () =>

@@ -1,6 +1,6 @@
 import { sleep, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ConclaveError, serializeError, toConclaveError } from '../core/errors.ts';
-import type { WorkflowEngineOptions } from './engine-types.ts';
+import type { StepOutcome, WorkflowEngineOptions } from './engine-types.ts';
 import type { WorkflowJournal } from './journal.ts';
 import type { RunRecord, RunStatus, RunUpdate, WorkflowEvent } from '../core/workflow-run.ts';
 import { joinItems } from './join.ts';
@@ -27,6 +27,8 @@ export interface DriverHost {
   executor: ExecutorDeps;
   /** A step changed (`state` false) or the run changed state (`state` true). */
   changed(driver: RunDriver, state: boolean): void;
+  /** A step's outcome, once journaled (see {@link StepOutcome}). */
+  step(outcome: StepOutcome): void;
   /** The run reached a final state (journaled), or was suspended (`rec.status` still live). */
   ended(driver: RunDriver): void;
   /** The journal failed: the run is suspended in memory and resumes on the next start. */
@@ -152,6 +154,7 @@ export class RunDriver {
         await this.#append(
           this.#event('step_skipped', step.id, null, null, { reason: 'condition is false' }),
         );
+        this.#report(step.id, null, null, 'skipped');
         return this.#schedule();
       }
       // A for_each step journals its scheduling with its item count, once the items are known.
@@ -192,10 +195,12 @@ export class RunDriver {
           await this.#append(
             this.#event('step_failed', step.id, null, null, { error: e.message, code: e.code, final: true }),
           );
+          this.#report(step.id, null, null, 'failed', e);
         }
         throw e;
       }
       await this.#append(this.#event('step_completed', step.id, null, null, { result }));
+      this.#report(step.id, null, null, 'completed');
     }
     if (isStopResult(result)) {
       const { reason, details } = result;
@@ -256,6 +261,8 @@ export class RunDriver {
         await this.#append(
           this.#event('step_completed', step.id, index, attempt, { result: outcome.result }),
         );
+        // Items are not reported one by one: their step reports once it has joined them.
+        if (index === null) this.#report(step.id, null, attempt, 'completed');
         return outcome.result;
       }
       const err = outcome.error;
@@ -265,8 +272,13 @@ export class RunDriver {
       const final = !retryable || attempt > policy.maxRetries;
       const data = { error: e.message, code: e.code, final };
       await this.#append(this.#event('step_failed', step.id, index, attempt, data));
-      if (final) throw e;
-      await sleep(this.host.clock, policy.delayMs * policy.backoffMultiplier ** (attempt - 1), signal);
+      if (final) {
+        this.#report(step.id, index, attempt, 'failed', e);
+        throw e;
+      }
+      const delayMs = policy.delayMs * policy.backoffMultiplier ** (attempt - 1);
+      this.#report(step.id, index, attempt, 'retrying', e, delayMs);
+      await sleep(this.host.clock, delayMs, signal);
       attempt++;
     }
   }
@@ -337,6 +349,26 @@ export class RunDriver {
     if (this.#ended) throw new ConclaveError('CANCELLED', 'the run has ended');
     applyEvent(this.steps, committed);
     this.host.changed(this, false);
+  }
+
+  #report(
+    stepId: string,
+    itemIndex: number | null,
+    attempt: number | null,
+    status: StepOutcome['status'],
+    error?: ConclaveError,
+    delayMs?: number,
+  ): void {
+    this.host.step({
+      runId: this.rec.id,
+      workflow: this.rec.name,
+      stepId,
+      itemIndex,
+      attempt,
+      status,
+      error: error === undefined ? null : { code: error.code, message: error.message },
+      delayMs: delayMs ?? null,
+    });
   }
 
   #event(

@@ -109,6 +109,12 @@ describe.skipIf(!ready)(
       await agent('echo', 'echo.run', (payload) => ({ got: payload }));
       await waitFor(() => conclave.registry.get('echo') !== undefined, 'echo to register');
       expect(conclave.registry.get('echo')?.transport.kind).toBe('nats');
+      const logged = logs.lines
+        .flatMap((chunk) => chunk.split('\n').filter(Boolean))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged).toContainEqual(
+        expect.objectContaining({ level: 'info', event: 'remote_agent_registered', agent: 'echo' }),
+      );
       const seen: Record<string, string>[] = [];
       const traced = await startAgent({
         name: 'traced',

@@ -44,7 +44,11 @@ describe('shared state when Redis is unreachable', () => {
       expect(warning).toBeDefined();
       expect(warning).toContain(`127.0.0.1:${port}`);
       expect(warning).toContain('exactly-once');
-      expect(JSON.parse(warning as string)).toMatchObject({ level: 'warn', fallback: 'memory' });
+      expect(JSON.parse(warning as string)).toMatchObject({
+        level: 'warn',
+        event: 'shared_state_degraded',
+        fallback: 'memory',
+      });
       expect(await conclave.metrics.text()).toMatch(/conclave_state_degraded 1/);
       const report = await conclave.dependencies();
       const state = report.dependencies.find((d) => d.name === 'state');

@@ -1,9 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/core/config.ts';
-import { ConclaveError } from '../../src/core/errors.ts';
-import { bindHost, buildApp, isLoopbackHost, listenApi } from '../../src/server/index.ts';
-import { API_KEYS_CONFIG, KEYS, bearer, makeTestServer, type TestServer } from './helpers.ts';
+import {
+  bindHost,
+  buildApp,
+  isLoopbackHost,
+  listenApi,
+  type BuildAppOptions,
+} from '../../src/server/index.ts';
+import { API_KEYS_CONFIG, KEYS, bearer, captureLogs, makeTestServer, type TestServer } from './helpers.ts';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -11,8 +16,8 @@ afterEach(async () => {
   t = undefined;
 });
 
-const withKeys = (server: Record<string, unknown> = {}) =>
-  makeTestServer({ config: { server: { api_keys: API_KEYS_CONFIG, ...server } } });
+const withKeys = (server: Record<string, unknown> = {}, app: BuildAppOptions = {}) =>
+  makeTestServer({ config: { server: { api_keys: API_KEYS_CONFIG, ...server } }, app });
 
 const task = { pattern: 'analyze_momentum', payload: { symbol: 'AAPL' } };
 
@@ -122,15 +127,25 @@ describe('roles', () => {
     ['operate', 'POST', '/orchestrate', task, 202],
     ['read', 'POST', '/signals', { instrument: 'AAPL', source: 'tv', payload: {} }, 403],
     ['operate', 'POST', '/commands/emergency_stop', {}, 403],
+    ['read', 'POST', '/agents/quant/disable', {}, 403],
     ['operate', 'POST', '/agents/quant/disable', {}, 403],
     ['admin', 'POST', '/agents/quant/disable', {}, 200],
+    ['operate', 'POST', '/agents/quant/enable', {}, 403],
+    ['admin', 'POST', '/agents/quant/enable', {}, 200],
+    ['read', 'POST', '/shutdown', {}, 403],
+    ['operate', 'POST', '/shutdown', {}, 403],
+    ['admin', 'POST', '/shutdown', {}, 202],
     ['operate', 'DELETE', '/dlq', undefined, 403],
     ['admin', 'DELETE', '/dlq', undefined, 200],
     ['read', 'POST', '/dlq/x/replay', undefined, 403],
     ['operate', 'POST', '/workflows/x/cancel', {}, 200],
     ['read', 'GET', '/decisions', undefined, 200],
   ] as const)('%s key: %s %s %j → %i', async (role, method, url, payload, status) => {
-    t = await withKeys();
+    const shutdowns: string[] = [];
+    t = await withKeys({}, { onShutdown: () => void shutdowns.push(role) });
+    // An agent to enable is out of service first.
+    if (url.endsWith('/enable')) t.conclave.registry.disable('quant', 'maintenance');
+    const before = t.conclave.registry.get('quant')?.status;
     const res = await t.app.inject({
       method,
       url,
@@ -138,9 +153,20 @@ describe('roles', () => {
       ...(payload === undefined ? {} : { payload }),
     });
     expect(res.statusCode).toBe(status);
+    const after = t.conclave.registry.get('quant')?.status;
     if (status === 403) {
       expect(res.json()).toMatchObject({ code: 'FORBIDDEN', status_code: 403 });
       expect(res.json<{ detail: string }>().detail).toContain(`has '${role}'`);
+      // Refused means nothing happened.
+      expect(after).toBe(before);
+      await new Promise((r) => setTimeout(r, 5));
+      expect(shutdowns).toEqual([]);
+    }
+    if (status !== 403 && url.endsWith('/enable')) expect(after).toBe('running');
+    if (status !== 403 && url.endsWith('/disable')) expect(after).toBe('disabled');
+    if (status !== 403 && url === '/shutdown') {
+      expect(res.json()).toEqual({ status: 'shutting_down', requested_by: 'ops' });
+      await vi.waitFor(() => expect(shutdowns).toEqual(['admin']));
     }
   });
 
@@ -188,6 +214,52 @@ describe('rate limits', () => {
   });
 });
 
+describe('keys in logs', () => {
+  it('never writes a presented key to the log, on a 200, 202, 401, 403 or 500', async () => {
+    const logs = captureLogs('trace');
+    t = await makeTestServer({
+      config: { server: { api_keys: API_KEYS_CONFIG } },
+      logger: logs.logger,
+      app: { logger: true },
+    });
+    // A decision audited without the fields GET /decisions shows: with responses checked, a 500.
+    await t.conclave.store.audit.append({
+      id: 'audit_bad',
+      at: t.clock.now(),
+      kind: 'decision',
+      corrId: 'c-bad',
+      actor: null,
+      data: { decision: { corr_id: 'c-bad' } },
+    });
+    const wrong = 'wrong-key-0123456789abcdef';
+    const send = async (method: 'GET' | 'POST', url: string, headers: Record<string, string>) =>
+      (
+        await t!.app.inject({
+          method,
+          url,
+          headers,
+          ...(method === 'POST' ? { payload: task } : {}),
+        })
+      ).statusCode;
+    expect([
+      await send('GET', '/agents', bearer(KEYS.read)),
+      await send('POST', '/orchestrate', { 'x-api-key': KEYS.operate }),
+      await send('GET', '/agents', bearer(wrong)),
+      await send('GET', '/agents', { 'x-api-key': wrong }),
+      await send('POST', '/orchestrate', bearer(KEYS.read)),
+      await send('GET', '/decisions', bearer(KEYS.admin)),
+    ]).toEqual([200, 202, 401, 401, 403, 500]);
+    // The 500 was logged (so the sink saw the requests' lines), naming its route, not the key.
+    expect(logs.lines.find((l) => l['event'] === 'request_failed')).toMatchObject({
+      level: 'error',
+      method: 'GET',
+      route: '/decisions',
+    });
+    const output = logs.raw.join('');
+    for (const key of [...Object.values(KEYS), wrong]) expect(output).not.toContain(key);
+  });
+});
+
 describe('binding without keys', () => {
   it('treats only loopback hosts as loopback', () => {
     expect(['127.0.0.1', 'localhost', '::1', '127.0.0.2'].map(isLoopbackHost)).toEqual([
@@ -204,17 +276,54 @@ describe('binding without keys', () => {
     ]);
   });
 
-  it('refuses a non-loopback host without keys, and binds it with keys', () => {
-    expect(() => bindHost('0.0.0.0', 0)).toThrow(ConclaveError);
-    expect(() => bindHost('0.0.0.0', 0)).toThrow(/server\.host: '0\.0\.0\.0' is not a loopback address/);
-    expect(bindHost('localhost', 0)).toBe('127.0.0.1');
+  it('binds 127.0.0.1 for any host without keys, and the configured host with keys', () => {
+    expect(['0.0.0.0', '10.0.0.5', 'localhost', '::1'].map((h) => bindHost(h, 0))).toEqual([
+      '127.0.0.1',
+      '127.0.0.1',
+      '127.0.0.1',
+      '127.0.0.1',
+    ]);
     expect(bindHost('0.0.0.0', 1)).toBe('0.0.0.0');
   });
 
-  it('refuses to build an app for a non-loopback host without keys', async () => {
-    t = await makeTestServer();
-    const config = { ...t.conclave.config, server: { ...t.conclave.config.server, host: '0.0.0.0' } };
-    expect(() => buildApp({ ...t!.conclave, config }, { env: {} })).toThrow(/no API key is configured/);
+  it('listens on 127.0.0.1 for a non-loopback host without keys, saying which host and how to add keys', async () => {
+    const logs = captureLogs();
+    t = await makeTestServer({
+      config: { server: { host: '0.0.0.0' } },
+      logger: logs.logger,
+      app: { logger: true },
+    });
+    await listenApi(t.app, t.conclave, { port: 0 });
+    expect((t.app.server.address() as AddressInfo).address).toBe('127.0.0.1');
+    const open = logs.lines.find((l) => l['event'] === 'server_open');
+    expect(open).toMatchObject({ level: 'warn', configured_host: '0.0.0.0' });
+    expect(open?.['address']).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(open?.['message']).toMatch(/server\.host is '0\.0\.0\.0', but no API keys are configured/);
+    expect(open?.['message']).toContain('listens on 127.0.0.1 only');
+    expect(open?.['message']).toContain('server.api_keys');
+    expect(open?.['message']).toContain('CONCLAVE_API_KEYS');
+    // Fastify's own "Server listening at …" line carries an event too, like every line.
+    expect(logs.lines.some((l) => String(l['message']).startsWith('Server listening at'))).toBe(true);
+    expect(logs.lines.filter((l) => typeof l['event'] !== 'string')).toEqual([]);
+    expect(logs.lines.find((l) => String(l['message']).startsWith('Server listening at'))).toMatchObject({
+      event: 'http_server',
+    });
+  });
+
+  it('listens on the configured host when keys are configured', async () => {
+    const logs = captureLogs();
+    t = await makeTestServer({
+      config: { server: { host: '127.0.0.2', api_keys: API_KEYS_CONFIG } },
+      logger: logs.logger,
+      app: { logger: true },
+    });
+    await listenApi(t.app, t.conclave, { port: 0 });
+    expect((t.app.server.address() as AddressInfo).address).toBe('127.0.0.2');
+    expect(logs.lines.find((l) => l['event'] === 'server_listening')).toMatchObject({
+      level: 'info',
+      api_keys: 3,
+    });
+    expect(logs.lines.some((l) => l['event'] === 'server_open')).toBe(false);
   });
 
   it('listens on 127.0.0.1 and warns that the API is open', async () => {

@@ -9,6 +9,7 @@ import {
   type TestServer,
 } from './helpers.ts';
 import { backtestFinished, stuckSource } from './backtest-support.ts';
+import { tradingAgents } from './strategy-support.ts';
 
 let t: TestServer;
 afterEach(async () => {
@@ -20,9 +21,10 @@ const window2008 = { from: '2008-01-01', to: '2008-12-31' };
 
 describe('backtests over HTTP', () => {
   it('runs a stored strategy on the real S&P 500 data and reports summary, manifest, equity and trades', async () => {
-    t = await makeTestServer();
+    // POST /strategies executes the strategy too: the built-in agents serve its plan.
+    t = await makeTestServer({ agents: tradingAgents(), config: { routing_rules: [] } });
     const stored = await postJson(t.app, '/strategies', { ...inline, strategy_id: 'spx_mom' });
-    expect(stored.status).toBe(201);
+    expect(stored.status).toBe(202);
     const res = await postJson(t.app, '/backtest', {
       strategy_id: 'spx_mom',
       ...window2008,
@@ -156,7 +158,10 @@ describe('backtests over HTTP', () => {
   });
 
   it('needs operate to start backtests and write strategies, read to look', async () => {
-    t = await makeTestServer({ config: { server: { api_keys: API_KEYS_CONFIG } } });
+    t = await makeTestServer({
+      agents: tradingAgents(),
+      config: { server: { api_keys: API_KEYS_CONFIG }, routing_rules: [] },
+    });
     const as = (key: string, method: 'POST' | 'GET' | 'DELETE', url: string, payload?: object) =>
       t.app.inject({ method, url, headers: bearer(key), ...(payload === undefined ? {} : { payload }) });
     expect((await as(KEYS.read, 'POST', '/strategies', inline)).statusCode).toBe(403);
@@ -165,7 +170,7 @@ describe('backtests over HTTP', () => {
     expect((await as(KEYS.read, 'GET', '/strategies')).statusCode).toBe(200);
     expect((await as(KEYS.read, 'GET', '/backtest/x')).statusCode).toBe(404);
     expect((await as(KEYS.operate, 'POST', '/strategies', { ...inline, strategy_id: 's1' })).statusCode).toBe(
-      201,
+      202,
     );
     expect((await as(KEYS.operate, 'DELETE', '/strategies/s1')).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/strategies' })).statusCode).toBe(401);

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { InprocHandler } from '../../src/agents/index.ts';
 import { createConclave, type Conclave } from '../../src/conclave.ts';
 import { ManualClock } from '../../src/core/clock.ts';
@@ -5,6 +6,7 @@ import { loadConfig } from '../../src/core/config.ts';
 import { ConclaveError } from '../../src/core/errors.ts';
 import { buildApp, type BuildAppOptions, type ConclaveServer } from '../../src/server/index.ts';
 import { openSqliteStore } from '../../src/store/index.ts';
+import { createLogger, type Logger } from '../../src/telemetry/index.ts';
 
 /** A Conclave on an in-memory store and a manual clock, its API app, and two agents. */
 export interface TestServer {
@@ -39,6 +41,8 @@ export async function makeTestServer(
     app?: BuildAppOptions;
     /** A SQLite file to keep the store in (to restart on it); default an in-memory store. */
     storePath?: string;
+    /** The Conclave's logger (pass `app: { logger: true }` too for the server's lines); default silent. */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
   const clock = new ManualClock(Date.UTC(2025, 10, 3, 10, 30));
@@ -53,7 +57,11 @@ export async function makeTestServer(
     },
   });
   const store = await openSqliteStore({ path: options.storePath ?? ':memory:' });
-  const conclave = await createConclave(config, { store, clock });
+  const conclave = await createConclave(config, {
+    store,
+    clock,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
   conclave.registerInprocAgent({
     name: 'quant',
     capabilities: ['momentum.analyze'],
@@ -126,4 +134,23 @@ export const API_KEYS_CONFIG = [
 /** Headers sending `key` as a bearer token. */
 export function bearer(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
+}
+
+/** A JSON logger at `level` whose output is kept: the raw text and each line parsed. */
+export function captureLogs(level = 'info'): {
+  logger: Logger;
+  raw: string[];
+  lines: Record<string, unknown>[];
+} {
+  const raw: string[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const text = chunk.toString();
+      raw.push(text);
+      for (const l of text.split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger(level, sink), raw, lines };
 }

@@ -122,6 +122,40 @@ describe('POST /orchestrate', () => {
     expect(res.body['detail']).toContain('analyze_momentum');
   });
 
+  it('answers 503 QUEUE_FULL once the queue holds max_queue_size tasks, and writes nothing', async () => {
+    await t.close();
+    t = await makeTestServer({
+      config: { dispatcher: { max_queue_size: 1, error_recovery: { jitter: 0 } } },
+    });
+    const hold = { pattern: 'hold', payload: {} };
+    // The holder (one connection) takes the first and never answers; the second waits.
+    expect((await postJson(t.app, '/orchestrate', hold)).status).toBe(202);
+    expect((await postJson(t.app, '/orchestrate', hold)).status).toBe(202);
+    expect(t.conclave.dispatcher.stats()).toMatchObject({ inFlight: 1, queued: 1 });
+    const full = await postJson(t.app, '/orchestrate', hold);
+    expect(full.status).toBe(503);
+    expect(full.body).toEqual({
+      detail: 'queue is full (1 of 1 tasks waiting)',
+      status_code: 503,
+      code: 'QUEUE_FULL',
+    });
+    // Any pattern: the queue is the dispatcher's.
+    expect((await postJson(t.app, '/orchestrate', valid)).body['code']).toBe('QUEUE_FULL');
+    expect(t.conclave.dispatcher.stats().submitted).toBe(2);
+  });
+
+  it('answers 503 AGENT_UNAVAILABLE when no agent for the pattern is registered any more', async () => {
+    await t.conclave.registry.unregister('quant');
+    const res = await postJson(t.app, '/orchestrate', valid);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      detail: "pattern 'analyze_momentum': no agent is registered for capability 'momentum.analyze'",
+      status_code: 503,
+      code: 'AGENT_UNAVAILABLE',
+    });
+    expect(t.conclave.dispatcher.stats().submitted).toBe(0);
+  });
+
   it('answers 400 for malformed JSON', async () => {
     const res = await t.app.inject({
       method: 'POST',

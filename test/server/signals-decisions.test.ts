@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BusMessage } from '../../src/bus/index.ts';
+import type { NormalizedSignal } from '../../src/coordination/schemas.ts';
 import { BODY_LIMIT_BYTES } from '../../src/server/index.ts';
+import { enriched, momentum, risk } from '../coordination/fixtures.ts';
 import { getJson, makeTestServer, postJson, type TestServer } from './helpers.ts';
 
 let t: TestServer;
@@ -166,5 +168,43 @@ describe('GET /decisions', () => {
     const res = await getJson(t.app, `/decisions?${query}`);
     expect(res.status).toBe(400);
     expect(res.body['detail']).toMatch(detail);
+  });
+});
+
+describe('GET /audit/{corr_id}', () => {
+  it('returns the audit trail of a decision made from a signal posted to the API', async () => {
+    // Stand-ins for the momentum and risk agents: each enriches every normalized signal.
+    t.conclave.bus.subscribe('signals.normalized', async (msg) => {
+      const source = msg.data as NormalizedSignal;
+      const at = new Date(t.clock.now()).toISOString();
+      for (const [agent, analysis] of [
+        ['momentum', momentum(0.85)],
+        ['risk', risk('low', 100)],
+      ] as const) {
+        await t.conclave.bus.publish(`signals.enriched.${agent}`, {
+          ...enriched(agent, analysis, source.instrument),
+          corr_id: source.corr_id,
+          enriched_at: at,
+          source_signal: source,
+        });
+      }
+    });
+    const posted = await postJson(t.app, '/signals', { instrument: 'AAPL', source: 'desk', payload: {} });
+    expect(posted.status).toBe(202);
+    const corrId = posted.body['corr_id'] as string;
+    type Trail = { corr_id: string; entries: { kind: string; at: string; data: Record<string, unknown> }[] };
+    let trail: Trail | undefined;
+    await vi.waitFor(async () => {
+      const res = await getJson(t.app, `/audit/${corrId}`);
+      expect(res.status).toBe(200);
+      trail = res.body as Trail;
+      expect(trail.entries.map((e) => e.kind)).toContain('decision');
+    });
+    expect(trail?.corr_id).toBe(corrId);
+    const entry = trail?.entries.find((e) => e.kind === 'decision');
+    expect(entry?.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(entry?.data['decision']).toMatchObject({ corr_id: corrId, action: 'trade', size: 100 });
+    // Another corr_id's trail holds none of it.
+    expect((await getJson(t.app, '/audit/corr_other')).body).toEqual({ corr_id: 'corr_other', entries: [] });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { getJson, makeTestServer, postJson, type TestServer } from './helpers.ts';
+import { captureLogs, getJson, makeTestServer, postJson, type TestServer } from './helpers.ts';
 
 let t: TestServer;
 afterEach(async () => {
@@ -26,6 +26,26 @@ describe('commands and workflows over HTTP', () => {
     expect(all.status).toBe(200);
     expect((all.body['workflows'] as { workflow_id: string }[]).map((w) => w.workflow_id)).toContain(id);
     expect(all.body['summary']).toMatchObject({ total: 1, success_rate: 1 });
+  });
+
+  it('counts and logs the run: workflow metrics on GET /metrics, its outcome in the log', async () => {
+    const logs = captureLogs();
+    t = await makeTestServer({ logger: logs.logger });
+    const id = (await postJson(t.app, '/commands/health_check', {})).body['workflow_id'] as string;
+    await t.conclave.workflows.wait(id);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain(
+      'conclave_workflow_runs_total{workflow="health_check",status="completed"} 1',
+    );
+    expect(metrics.body).toContain(
+      'conclave_workflow_steps_total{workflow="health_check",status="completed"} 1',
+    );
+    expect(metrics.body).toContain('conclave_workflow_run_duration_seconds_count{workflow="health_check"} 1');
+    expect(logs.lines.find((l) => l['event'] === 'workflow_completed')).toMatchObject({
+      level: 'info',
+      workflow_id: id,
+      workflow: 'health_check',
+    });
   });
 
   it('names a bad parameter and an unknown command', async () => {

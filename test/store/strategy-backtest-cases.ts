@@ -16,6 +16,7 @@ export function makeStrategy(overrides: Partial<StrategyRecord> = {}): StrategyR
     },
     createdAt: 4_102_444_800_000,
     updatedAt: 8_640_000_000_000_000,
+    runId: uid('wf'),
     ...overrides,
   };
 }
@@ -44,9 +45,9 @@ export function strategyBacktestCases(store: StoreAccess): void {
   const backtests = () => store().backtests;
 
   describe('strategies', () => {
-    it('keeps every field, types included, and a null template', async () => {
+    it('keeps every field, types included, and a null template and run', async () => {
       const full = makeStrategy();
-      const bare = makeStrategy({ template: null, createdAt: 1, updatedAt: 2 });
+      const bare = makeStrategy({ template: null, createdAt: 1, updatedAt: 2, runId: null });
       await strategies().insert(full);
       await strategies().insert(bare);
       expect(await strategies().get(full.id)).toStrictEqual(full);
@@ -62,6 +63,40 @@ export function strategyBacktestCases(store: StoreAccess): void {
         .catch((e: unknown) => e);
       expect(isConclaveError(err, 'CONFLICT')).toBe(true);
       expect((await strategies().get(first.id))?.name).toBe(first.name);
+    });
+
+    it('points a strategy at a new run only from the run it still points at', async () => {
+      const legacy = makeStrategy({ runId: null, createdAt: 1_000, updatedAt: 1_000 });
+      await strategies().insert(legacy);
+      const rerun = (expectedRunId: string | null, runId: string, updatedAt: number) => ({
+        expectedRunId,
+        runId,
+        name: `run ${runId}`,
+        template: null,
+        definition: { symbols: ['IBM'], lookback_period: 5, note: runId },
+        updatedAt,
+      });
+      // From none to a first run; then a second request still expecting none loses.
+      expect(await strategies().replaceRun(legacy.id, rerun(null, 'wf_1', 2_000))).toBe(true);
+      expect(await strategies().replaceRun(legacy.id, rerun(null, 'wf_x', 2_500))).toBe(false);
+      expect(await strategies().replaceRun(legacy.id, rerun('wf_0', 'wf_x', 2_500))).toBe(false);
+      expect(await strategies().get(legacy.id)).toStrictEqual({
+        ...legacy,
+        name: 'run wf_1',
+        template: null,
+        definition: { symbols: ['IBM'], lookback_period: 5, note: 'wf_1' },
+        updatedAt: 2_000,
+        runId: 'wf_1',
+      });
+      // From that run to the next: the creation time is kept.
+      expect(await strategies().replaceRun(legacy.id, rerun('wf_1', 'wf_2', 3_000))).toBe(true);
+      expect(await strategies().get(legacy.id)).toMatchObject({
+        runId: 'wf_2',
+        createdAt: 1_000,
+        updatedAt: 3_000,
+      });
+      expect(await strategies().replaceRun('no-such-strategy', rerun(null, 'wf_3', 4_000))).toBe(false);
+      expect(await strategies().list()).toHaveLength(1);
     });
 
     it('lists newest first with paging, and deletes once', async () => {

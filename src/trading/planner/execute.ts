@@ -3,9 +3,9 @@
  * orders.
  */
 import type { Conclave } from '../../conclave.ts';
-import { ConclaveError } from '../../core/errors.ts';
+import { ConclaveError, ValidationError } from '../../core/errors.ts';
 import type { RunStatus } from '../../core/workflow-run.ts';
-import type { StepDefinition } from '../../workflow/index.ts';
+import type { StartOptions, StepDefinition } from '../../workflow/index.ts';
 import { registerPlannerBuiltins, type DecideResult } from './decide.ts';
 import { planStrategy, strategyInput, type PlanOptions } from './plan.ts';
 import { parseStrategy, type TradingStrategyInput } from './strategy.ts';
@@ -21,8 +21,24 @@ export interface StrategyRunResult {
   steps: Record<string, unknown>;
 }
 
+/** What a strategy run's output (its steps' results by step id) holds: signals, decisions, orders. */
+export function strategyRunOutput(output: unknown): Omit<StrategyRunResult, 'run_id' | 'status'> {
+  const steps = (output ?? {}) as Record<string, unknown>;
+  const decided = steps['decide'] as DecideResult | undefined;
+  const executed = steps['execute'];
+  return {
+    signals: decided?.signals ?? [],
+    decisions: decided?.decisions ?? [],
+    orders: Array.isArray(executed) ? executed : [],
+    steps,
+  };
+}
+
 async function runToEnd(conclave: Conclave, name: string, input: unknown): Promise<StrategyRunResult> {
-  const runId = await conclave.workflows.start(name, input);
+  return waitForRun(conclave, name, await conclave.workflows.start(name, input));
+}
+
+async function waitForRun(conclave: Conclave, name: string, runId: string): Promise<StrategyRunResult> {
   const rec = await conclave.workflows.wait(runId);
   if (rec.status !== 'completed') {
     throw new ConclaveError(
@@ -34,17 +50,7 @@ async function runToEnd(conclave: Conclave, name: string, input: unknown): Promi
       },
     );
   }
-  const steps = (rec.output ?? {}) as Record<string, unknown>;
-  const decided = steps['decide'] as DecideResult | undefined;
-  const executed = steps['execute'];
-  return {
-    run_id: runId,
-    status: rec.status,
-    signals: decided?.signals ?? [],
-    decisions: decided?.decisions ?? [],
-    orders: Array.isArray(executed) ? executed : [],
-    steps,
-  };
+  return { run_id: runId, status: rec.status, ...strategyRunOutput(rec.output) };
 }
 
 /**
@@ -57,10 +63,45 @@ export async function executeStrategy(
   strategy: TradingStrategyInput,
   options: PlanOptions = {},
 ): Promise<StrategyRunResult> {
+  const { name, runId } = await startStrategy(conclave, strategy, options);
+  return waitForRun(conclave, name, runId);
+}
+
+/**
+ * Plans `strategy` ({@link planStrategy}), registers its workflow and starts it as a durable run;
+ * resolves once the run is journaled (it then runs, or waits for a slot, on its own).
+ * @remarks The planned definition is pure JSON, so it is snapshotted with the run and a restarted
+ * process resumes it without the strategy being planned again; only the `trading.decide` builtin
+ * must be registered before `conclave.start()`, which `createConclave` does.
+ * @throws ValidationError naming the strategy field; `AGENT_UNAVAILABLE` naming the step and its
+ * pattern when no agent or routing rule serves one of the plan's steps; the engine's
+ * `QUEUE_FULL` or `SHUTTING_DOWN` (nothing is started then).
+ */
+export async function startStrategy(
+  conclave: Conclave,
+  strategy: TradingStrategyInput,
+  options: PlanOptions = {},
+  start: StartOptions = {},
+): Promise<{ name: string; runId: string }> {
   const s = parseStrategy(strategy);
   registerPlannerBuiltins(conclave);
-  const def = conclave.workflows.register(planStrategy(s, options)).definition;
-  return runToEnd(conclave, def.name, strategyInput(s));
+  let name: string;
+  try {
+    name = conclave.workflows.register(planStrategy(s, options)).definition.name;
+  } catch (err) {
+    // The strategy is valid (parsed above): a plan the engine refuses needs something not served here.
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ConclaveError(
+      'AGENT_UNAVAILABLE',
+      `strategy '${s.strategy_id}' cannot run here: ${err.message}`,
+      {
+        cause: err,
+        retryable: true,
+        details: { strategy_id: s.strategy_id, step_field: err.field },
+      },
+    );
+  }
+  return { name, runId: await conclave.workflows.start(name, strategyInput(s), start) };
 }
 
 /** One step of the FinAgent document's step-list form. */

@@ -7,7 +7,7 @@ export { DECIDE_BUILTIN, planStrategy, strategyInput } from './plan.ts';
 export type { PlanOptions } from './plan.ts';
 export { registerPlannerBuiltins } from './decide.ts';
 export type { DecideResult, PlannedOrder } from './decide.ts';
-export { executeStrategy, executeWorkflow } from './execute.ts';
+export { executeStrategy, executeWorkflow, startStrategy, strategyRunOutput } from './execute.ts';
 export type { StrategyRunResult, WorkflowStepSpec } from './execute.ts';
 export { backtestPlanFor } from './backtest-plan.ts';
 export type { BacktestOverrides, BacktestPlan } from './backtest-plan.ts';

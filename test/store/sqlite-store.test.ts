@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createStore, openSqliteStore } from '../../src/store/index.ts';
+import { createStore, migrationsFor, openSqliteStore } from '../../src/store/index.ts';
+import { taskToRow } from '../../src/store/task-rows.ts';
 import { SqliteCheckpointer } from '../../src/store/sqlite-checkpointer.ts';
 import { SqliteWorkerExecutor } from '../../src/store/sqlite-worker-executor.ts';
 import { completion, makeDeadLetter, makeFullTask } from './fixtures.ts';
@@ -49,6 +50,51 @@ describe('SQLite store', () => {
       expect(await second.tasks.getDeadLetter(letter.id)).toStrictEqual(letter);
     } finally {
       await second.close();
+    }
+  });
+
+  it('keeps the tasks and their indexes when migration 0009 rebuilds the table without rowid, and back', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore({ path, migrate: false });
+    const db = store.db;
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: () => Promise.resolve({ ...migrationsFor('sqlite') }) },
+    });
+    const schema = async () =>
+      (
+        await sql<{ name: string; sql: string | null }>`
+          select name, sql from sqlite_master where tbl_name = 'tasks' order by name`.execute(db)
+      ).rows;
+    try {
+      expect((await migrator.migrateTo('0008_strategy_runs')).error).toBeUndefined();
+      const queued = makeFullTask({ status: 'queued', corrId: 'corr-1' });
+      const running = makeFullTask({ status: 'running' });
+      const finished = { ...running, ...completion(running, 1_800_000_000_000) };
+      await db
+        .insertInto('tasks')
+        .values([taskToRow(queued), taskToRow(finished)])
+        .execute();
+      const before = await db.selectFrom('tasks').selectAll().orderBy('id').execute();
+      const indexesBefore = (await schema()).filter((r) => r.name !== 'tasks');
+      expect(indexesBefore.map((r) => r.name)).toContain('sqlite_autoindex_tasks_1');
+
+      expect((await migrator.migrateTo('0009_tasks_without_rowid')).error).toBeUndefined();
+      const after = await schema();
+      expect(after.find((r) => r.name === 'tasks')?.sql).toMatch(/without rowid$/i);
+      // The id index is the table itself now; the named indexes are made again as they were.
+      expect(after.filter((r) => r.name !== 'tasks')).toEqual(
+        indexesBefore.filter((r) => r.name !== 'sqlite_autoindex_tasks_1'),
+      );
+      expect(await db.selectFrom('tasks').selectAll().orderBy('id').execute()).toEqual(before);
+      await expect(db.insertInto('tasks').values(taskToRow(queued)).execute()).rejects.toThrow(/UNIQUE/);
+
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect((await schema()).find((r) => r.name === 'tasks')?.sql).not.toMatch(/rowid/i);
+      expect((await schema()).map((r) => r.name)).toContain('sqlite_autoindex_tasks_1');
+      expect(await db.selectFrom('tasks').selectAll().orderBy('id').execute()).toEqual(before);
+    } finally {
+      await store.close();
     }
   });
 

@@ -95,6 +95,18 @@ export class AgentPool {
     return { kind: 'unavailable', error: this.#unavailable(route, candidates) };
   }
 
+  /**
+   * Why no agent for `route` could take a call now — each disabled, offline, or behind an open
+   * circuit — or undefined when one could (agents only at their connection limit count: they free
+   * up). `CIRCUIT_OPEN` when every breaker is open, else `AGENT_UNAVAILABLE`.
+   */
+  unavailableNow(route: Route): ConclaveError | undefined {
+    const candidates = this.candidatesFor(route);
+    for (const s of candidates)
+      if (this.#d.registry.isAvailable(s.name) && s.breaker.allows) return undefined;
+    return this.#unavailable(route, candidates);
+  }
+
   /** The agent's slot, created on first use. `AGENT_NOT_FOUND` if it is not registered. */
   slot(name: string): AgentSlot {
     let slot = this.#slots.get(name);

@@ -136,9 +136,15 @@ export class Dispatcher {
    * Validates, routes and durably queues a task; resolves with its record once committed.
    * Throws `VALIDATION_FAILED`, `PAYLOAD_TOO_LARGE`, `UNKNOWN_PATTERN`, `AGENT_UNAVAILABLE` (no agent
    * serves it), `QUEUE_FULL` or `SHUTTING_DOWN`; in each case nothing is written.
+   * With `requireAvailable`, a task no agent could take now (each serving agent disabled, offline
+   * or behind an open circuit) is refused too, with `AGENT_UNAVAILABLE` or `CIRCUIT_OPEN`, rather
+   * than queued to wait for one: for callers that would rather hear at once (the REST API).
    */
-  async submit(input: SubmitInput, options: { id?: string } = {}): Promise<TaskRecord> {
-    const live = this.#accept(input, options.id ?? newId());
+  async submit(
+    input: SubmitInput,
+    options: { id?: string; requireAvailable?: boolean } = {},
+  ): Promise<TaskRecord> {
+    const live = this.#accept(input, options.id ?? newId(), options.requireAvailable === true);
     try {
       await this.#journal.insert(live.rec);
     } catch (err) {
@@ -352,7 +358,7 @@ export class Dispatcher {
 
   // ---- intake ---------------------------------------------------------------------------------
 
-  #accept(input: SubmitInput, id: string): Live {
+  #accept(input: SubmitInput, id: string, requireAvailable = false): Live {
     if (this.#closing)
       throw new ConclaveError('SHUTTING_DOWN', 'the dispatcher is shutting down; not accepting tasks');
     if (this.#live.has(id)) {
@@ -368,6 +374,10 @@ export class Dispatcher {
         `pattern '${task.pattern}': no agent is registered for ${route.kind} '${route.target}'`,
         { details: { field: 'pattern', pattern: task.pattern, target: route.target } },
       );
+    }
+    if (requireAvailable) {
+      const unavailable = this.#pool.unavailableNow(route);
+      if (unavailable !== undefined) throw unavailable;
     }
     const waiting = this.#queue.size + this.#parkedCount + this.#committing;
     if (waiting >= this.#o.maxQueueSize) {

@@ -95,6 +95,24 @@ describe('Dispatcher: intake', () => {
     );
   });
 
+  it('accepts a task for a disabled agent (it retries), unless the caller requires one available now', async () => {
+    h = await makeHarness();
+    h.agent('quant', ['analyze'], () => 'ok');
+    h.registry.disable('quant', 'maintenance');
+    await expectCode(
+      h.dispatcher.submit({ pattern: 'analyze', payload: {} }, { requireAvailable: true }),
+      'AGENT_UNAVAILABLE',
+      'quant (disabled)',
+    );
+    expect(h.dispatcher.stats().submitted).toBe(0);
+    const waiting = await h.dispatcher.submit({ pattern: 'analyze', payload: {} });
+    expect(waiting.status).toBe('queued');
+    await h.settle(); // its first attempt finds no agent and waits out a backoff
+    h.registry.enable('quant');
+    await h.clock.advance(1000);
+    expect((await h.dispatcher.wait(waiting.id)).status).toBe('completed');
+  });
+
   it('refuses with QUEUE_FULL past the maximum queue size, losing nothing accepted', async () => {
     h = await makeHarness({ maxQueueSize: 3, maxInFlight: 1 });
     let release: () => void = () => undefined;

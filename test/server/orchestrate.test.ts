@@ -156,6 +156,40 @@ describe('POST /orchestrate', () => {
     expect(t.conclave.dispatcher.stats().submitted).toBe(0);
   });
 
+  it('answers 503 AGENT_UNAVAILABLE, writing nothing, while every agent for the pattern is disabled', async () => {
+    t.conclave.registry.disable('quant', 'maintenance');
+    const res = await postJson(t.app, '/orchestrate', valid);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      detail: "no agent for capability 'momentum.analyze' is available: quant (disabled)",
+      status_code: 503,
+      code: 'AGENT_UNAVAILABLE',
+    });
+    expect(t.conclave.dispatcher.stats().submitted).toBe(0);
+    t.conclave.registry.enable('quant');
+    expect((await postJson(t.app, '/orchestrate', valid)).status).toBe(202);
+  });
+
+  it('answers 503 CIRCUIT_OPEN, writing nothing, while every agent for the pattern is behind an open circuit', async () => {
+    await t.close();
+    t = await makeTestServer({
+      config: { dispatcher: { error_recovery: { circuit_breaker_threshold: 1, jitter: 0 } } },
+    });
+    const risk = { pattern: 'assess_risk', payload: {} };
+    const first = await postJson(t.app, '/orchestrate', risk);
+    expect(first.status).toBe(202);
+    await t.conclave.dispatcher.wait(first.body['task_id'] as string);
+    t.conclave.registry.enable('risk_agent'); // running again: only its breaker is open
+    const res = await postJson(t.app, '/orchestrate', risk);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      detail: "no agent for agent 'risk_agent' is available: risk_agent (circuit open)",
+      status_code: 503,
+      code: 'CIRCUIT_OPEN',
+    });
+    expect(t.conclave.dispatcher.stats().submitted).toBe(1);
+  });
+
   it('answers 400 for malformed JSON', async () => {
     const res = await t.app.inject({
       method: 'POST',

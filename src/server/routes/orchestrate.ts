@@ -57,7 +57,9 @@ export function orchestrateRoute(app: ConclaveServer, conclave: Conclave): void 
       },
     },
     async (request, reply) => {
-      const task = await conclave.dispatcher.submit(toSubmitInput(request.body));
+      // Refused now (503) rather than queued when every agent for it is disabled, offline or
+      // behind an open circuit: an API caller hears at once and can retry or go elsewhere.
+      const task = await conclave.dispatcher.submit(toSubmitInput(request.body), { requireAvailable: true });
       return reply.code(202).send(toTaskAccepted(task));
     },
   );

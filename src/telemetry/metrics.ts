@@ -5,6 +5,12 @@ import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { SignalCoordinator } from '../coordination/coordinator.ts';
 import type { WorkflowEngine } from '../workflow/engine.ts';
 import { RequestMetrics } from './request-metrics.ts';
+import {
+  ScrapedCounter,
+  ScrapedHistogram,
+  type CounterSeries,
+  type HistogramSeries,
+} from './scraped-metrics.ts';
 
 /** Buckets (seconds) of workflow run durations: decision stages in milliseconds, commands in minutes. */
 const WORKFLOW_DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
@@ -15,9 +21,10 @@ const WORKFLOW_DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60
  */
 export class ConclaveMetrics {
   readonly registry = new Registry();
-  readonly tasksFinished: Counter<'pattern' | 'status'>;
+  /** Per task: counted without prom-client's per-call label hashing (see scraped-metrics.ts). */
+  readonly tasksFinished: ScrapedCounter<'pattern' | 'status'>;
   readonly taskRetries: Counter<'pattern'>;
-  readonly taskDuration: Histogram<'pattern'>;
+  readonly taskDuration: ScrapedHistogram<'pattern'>;
   readonly storeCommitErrors: Counter;
   readonly signalsReceived: Counter<'agent'>;
   readonly decisionsMade: Counter<'type'>;
@@ -51,11 +58,10 @@ export class ConclaveMetrics {
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'conclave_' });
     const registers = [this.registry];
-    this.tasksFinished = new Counter({
+    this.tasksFinished = new ScrapedCounter(this.registry, {
       name: 'conclave_tasks_finished_total',
       help: 'Tasks that reached a final state, by pattern and final status',
       labelNames: ['pattern', 'status'],
-      registers,
     });
     this.taskRetries = new Counter({
       name: 'conclave_task_retries_total',
@@ -63,12 +69,11 @@ export class ConclaveMetrics {
       labelNames: ['pattern'],
       registers,
     });
-    this.taskDuration = new Histogram({
+    this.taskDuration = new ScrapedHistogram(this.registry, {
       name: 'conclave_task_execution_seconds',
       help: 'Wall time of the final attempt of finished tasks',
       labelNames: ['pattern'],
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
-      registers,
     });
     this.storeCommitErrors = new Counter({
       name: 'conclave_store_commit_errors_total',
@@ -299,17 +304,19 @@ export class ConclaveMetrics {
     });
 
     // Label children are cached: prom-client hashes label values on every lookup.
-    const finished = new Map<string, { inc(): void }>();
-    const durations = new Map<string, { observe(v: number): void }>();
+    const finished = new Map<string, CounterSeries<'pattern' | 'status'>>();
+    const durations = new Map<string, HistogramSeries<'pattern'>>();
     const offs = [
       dispatcher.events.on('finished', (t) => {
         const key = `${t.pattern}\u0000${t.status}`;
         let c = finished.get(key);
-        if (c === undefined) finished.set(key, (c = this.tasksFinished.labels(t.pattern, t.status)));
+        if (c === undefined)
+          finished.set(key, (c = this.tasksFinished.series(key, { pattern: t.pattern, status: t.status })));
         c.inc();
         if (t.executionMs !== null) {
           let h = durations.get(t.pattern);
-          if (h === undefined) durations.set(t.pattern, (h = this.taskDuration.labels(t.pattern)));
+          if (h === undefined)
+            durations.set(t.pattern, (h = this.taskDuration.series(t.pattern, { pattern: t.pattern })));
           h.observe(t.executionMs / 1000);
         }
       }),

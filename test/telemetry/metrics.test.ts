@@ -21,6 +21,10 @@ describe('telemetry', () => {
       const text = await metrics.text();
       expect(text).toContain('conclave_tasks_finished_total{pattern="good",status="completed"} 2');
       expect(text).toContain('conclave_tasks_finished_total{pattern="bad",status="dead_lettered"} 1');
+      expect(text).toContain('# TYPE conclave_task_execution_seconds histogram');
+      expect(text).toContain('conclave_task_execution_seconds_bucket{pattern="good",le="+Inf"} 2');
+      expect(text).toContain('conclave_task_execution_seconds_count{pattern="good"} 2');
+      expect(text).toMatch(/^conclave_task_execution_seconds_sum\{pattern="good"\} [0-9.e-]+$/m);
       expect(text).toContain('orchestrator_circuit_breaker_state{agent="bad"} 2');
       expect(text).toContain('orchestrator_circuit_breaker_state{agent="good"} 0');
       expect(text).toContain('orchestrator_agent_health{agent="good"} 1');

@@ -75,3 +75,9 @@ export interface WorkflowEvent {
   data: Record<string, unknown>;
   at: number;
 }
+
+/**
+ * The name of the workflow the sequential decision pattern runs once per decision (registered in
+ * wiring/stage-workflow.ts; named here so telemetry can tell its runs apart without importing it).
+ */
+export const DECISION_STAGES_WORKFLOW = 'decision_stages';

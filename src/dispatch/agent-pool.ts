@@ -97,13 +97,18 @@ export class AgentPool {
 
   /**
    * Why no agent for `route` could take a call now — each disabled, offline, or behind an open
-   * circuit — or undefined when one could (agents only at their connection limit count: they free
-   * up). `CIRCUIT_OPEN` when every breaker is open, else `AGENT_UNAVAILABLE`.
+   * circuit — or undefined when one could (agents only at their connection limit, or waiting on a
+   * half-open circuit's trial call, count: they free up). `CIRCUIT_OPEN` when every breaker is
+   * open, else `AGENT_UNAVAILABLE`.
    */
   unavailableNow(route: Route): ConclaveError | undefined {
     const candidates = this.candidatesFor(route);
-    for (const s of candidates)
-      if (this.#d.registry.isAvailable(s.name) && s.breaker.allows) return undefined;
+    for (const s of candidates) {
+      // A half-open circuit whose trial call is in flight is busy, not shut: it takes calls again
+      // as soon as the trial succeeds.
+      const shut = !s.breaker.allows && s.breaker.state !== 'half_open';
+      if (this.#d.registry.isAvailable(s.name) && !shut) return undefined;
+    }
     return this.#unavailable(route, candidates);
   }
 

@@ -51,7 +51,13 @@ export function frameworkErrorHandler(
  * Fastify's own, unknown routes — answers in the one `{ detail, status_code, code }` shape.
  */
 export function installErrorHandlers(app: ConclaveServer, metrics: RequestMetrics): void {
-  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setErrorHandler((error, request, reply) =>
+    // A request no route takes can be answered by a hook before the not-found handler (401 from
+    // authentication, say): it is counted here.
+    request.is404
+      ? answerUnmatched(metrics, request, () => sendError(error, request, reply))
+      : sendError(error, request, reply),
+  );
   app.setNotFoundHandler((request, reply) =>
     answerUnmatched(metrics, request, () => {
       const body = errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`);

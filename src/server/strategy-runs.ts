@@ -160,7 +160,15 @@ export async function runStrategy(
       record = { ...existing, ...fields, runId };
     }
   } catch (err) {
-    await conclave.workflows.cancel(runId, `strategy '${id}' could not be recorded`).catch(() => false);
+    await conclave.workflows
+      .cancel(runId, `strategy '${id}' could not be recorded`)
+      .catch((cancelErr: unknown) => {
+        conclave.logger.error(
+          { event: 'strategy_run_orphaned', strategy_id: id, workflow_id: runId, err: cancelErr },
+          'a strategy run could not be recorded nor cancelled; stop it with POST /workflows/{id}/cancel',
+        );
+        return false;
+      });
     throw err;
   }
   return { record, status: (await conclave.workflows.getWorkflowStatus(runId)).status };

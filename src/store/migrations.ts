@@ -50,8 +50,9 @@ export interface MigrateOptions {
 }
 
 /**
- * Applies every pending migration; a no-op when the database is current. Safe to call from
- * several processes at once: kysely holds a migration lock while it works.
+ * Applies every pending migration; a no-op when the database is current. On PostgreSQL, safe to
+ * call from several processes at once: kysely holds a migration lock while it works (on SQLite
+ * its lock does nothing, and the writes are serialized by SQLite's own write lock instead).
  * @returns the names of the migrations applied by this call.
  */
 export async function migrateToLatest(db: Kysely<Database>, options: MigrateOptions): Promise<string[]> {

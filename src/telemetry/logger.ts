@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { SignalCoordinator } from '../coordination/coordinator.ts';
-import type { RunRecord } from '../core/workflow-run.ts';
+import { DECISION_STAGES_WORKFLOW, type RunRecord } from '../core/workflow-run.ts';
 import type { WorkflowEngine } from '../workflow/engine.ts';
 
 export type { Logger } from 'pino';
@@ -140,8 +140,8 @@ function runFields(run: Readonly<RunRecord>): Record<string, unknown> {
  * Logs workflow runs with their `workflow_id`: started (debug), completed and stopped (info),
  * cancelled (warn), failed and timed out (error, with the error); failed steps and step retries
  * (warn); journal or bus failures of the engine (error).
- * @remarks A run's start is at debug: the sequential decision pattern runs a workflow per
- * decision, whose decision is logged at info already.
+ * @remarks A run's start is at debug, and so is the end of the sequential decision pattern's
+ * runs (one per decision, whose decision is logged at info already).
  */
 export function logWorkflows(logger: Logger, engine: Pick<WorkflowEngine, 'events'>): () => void {
   const offs = [
@@ -154,8 +154,11 @@ export function logWorkflows(logger: Logger, engine: Pick<WorkflowEngine, 'event
           return;
         case 'completed':
         case 'stopped': {
+          // The decision pattern's own runs (one per decision, logged at info already) at debug.
+          const level = run.name === DECISION_STAGES_WORKFLOW ? 'debug' : 'info';
+          if (!logger.isLevelEnabled(level)) return;
           const output = run.output as { reason?: unknown; stopped_at?: unknown } | null;
-          logger.info({
+          logger[level]({
             event: `workflow_${status}`,
             ...runFields(run),
             duration_ms: durationMs(run),
@@ -205,12 +208,7 @@ export function logWorkflows(logger: Logger, engine: Pick<WorkflowEngine, 'event
         logger.debug({ event: `workflow_step_${s.status}`, ...fields });
       }
     }),
-    engine.events.on('error', (err) =>
-      logger.error({
-        event: 'workflow_engine_error',
-        error: err instanceof Error ? err.message : String(err),
-      }),
-    ),
+    engine.events.on('error', (err) => logger.error({ event: 'workflow_engine_error', err })),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -16,6 +16,17 @@ import {
 const WORKFLOW_DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 
 /**
+ * The `workflow` label of a run: its workflow's name up to the first dot. Strategies
+ * (`strategy.<strategy_id>`) and FinAgent step lists (`workflow.<workflow_id>`) are named after
+ * what callers send, so they are counted by family (`strategy`, `workflow`); command and other
+ * fixed names have no dot and count as themselves. Logs carry the full name.
+ */
+export function workflowFamily(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? name : name.slice(0, dot);
+}
+
+/**
  * Prometheus metrics, named as in the source documents (`orchestrator_*`), plus Conclave's task
  * and workflow metrics. One registry per Conclave; nothing global.
  */
@@ -172,8 +183,8 @@ export class ConclaveMetrics {
   /**
    * Binds the workflow engine's events to the workflow metrics, and counts the runs queued or
    * running now (`conclave_workflow_runs_active`) when scraped.
-   * @remarks Labelled by workflow name, never run id: names come from registered definitions, so
-   * the series stay bounded.
+   * @remarks Labelled by {@link workflowFamily}, never run id, so the series stay bounded even for
+   * workflows named after what callers send (strategies, step lists).
    */
   observeWorkflows(engine: Pick<WorkflowEngine, 'events' | 'activeRuns'>): () => void {
     new Gauge({
@@ -185,9 +196,10 @@ export class ConclaveMetrics {
         this.reset();
         const counts = new Map<string, { workflow: string; status: string; n: number }>();
         for (const run of engine.activeRuns()) {
-          const key = `${run.name}\u0000${run.status}`;
+          const workflow = workflowFamily(run.name);
+          const key = `${workflow}\u0000${run.status}`;
           const c = counts.get(key);
-          if (c === undefined) counts.set(key, { workflow: run.name, status: run.status, n: 1 });
+          if (c === undefined) counts.set(key, { workflow, status: run.status, n: 1 });
           else c.n++;
         }
         for (const c of counts.values()) this.set({ workflow: c.workflow, status: c.status }, c.n);
@@ -201,27 +213,29 @@ export class ConclaveMetrics {
     const offs = [
       engine.events.on('state', (_id, status, run) => {
         if (status === 'queued' || status === 'running') return;
-        const key = `${run.name}\u0000${status}`;
+        const workflow = workflowFamily(run.name);
+        const key = `${workflow}\u0000${status}`;
         let c = runs.get(key);
-        if (c === undefined) runs.set(key, (c = this.workflowRuns.labels(run.name, status)));
+        if (c === undefined) runs.set(key, (c = this.workflowRuns.labels(workflow, status)));
         c.inc();
         if (run.startedAt === null || run.finishedAt === null) return;
-        let h = durations.get(run.name);
-        if (h === undefined) durations.set(run.name, (h = this.workflowRunDuration.labels(run.name)));
+        let h = durations.get(workflow);
+        if (h === undefined) durations.set(workflow, (h = this.workflowRunDuration.labels(workflow)));
         h.observe((run.finishedAt - run.startedAt) / 1000);
       }),
       engine.events.on('step', (s) => {
+        const workflow = workflowFamily(s.workflow);
         if (s.status === 'retrying') {
-          let r = retries.get(s.workflow);
-          if (r === undefined) retries.set(s.workflow, (r = this.workflowStepRetries.labels(s.workflow)));
+          let r = retries.get(workflow);
+          if (r === undefined) retries.set(workflow, (r = this.workflowStepRetries.labels(workflow)));
           r.inc();
           return;
         }
         // An item's own failure is not a step's end: its step reports once it has joined its items.
         if (s.itemIndex !== null) return;
-        const key = `${s.workflow}\u0000${s.status}`;
+        const key = `${workflow}\u0000${s.status}`;
         let c = steps.get(key);
-        if (c === undefined) steps.set(key, (c = this.workflowSteps.labels(s.workflow, s.status)));
+        if (c === undefined) steps.set(key, (c = this.workflowSteps.labels(workflow, s.status)));
         c.inc();
       }),
       engine.events.on('error', () => this.workflowEngineErrors.inc()),

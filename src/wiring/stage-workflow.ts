@@ -18,10 +18,11 @@ import {
   type StagedOutcome,
 } from '../coordination/index.ts';
 import { ConclaveError } from '../core/errors.ts';
+import { DECISION_STAGES_WORKFLOW } from '../core/workflow-run.ts';
 import type { BuiltinContext, StepContext, WorkflowEngine } from '../workflow/index.ts';
 
 /** The workflow's registered name. */
-export const DECISION_STAGES_WORKFLOW = 'decision_stages';
+export { DECISION_STAGES_WORKFLOW };
 
 interface StagesInput extends PolicyContext {
   readonly corr_id: string;

@@ -57,6 +57,14 @@ describe('authentication', () => {
     expect((await t.app.inject({ method: 'GET', url: '/nowhere' })).statusCode).toBe(401);
     const known = await t.app.inject({ method: 'GET', url: '/nowhere', headers: bearer(KEYS.read) });
     expect(known.statusCode).toBe(404);
+    // Both are counted, the refused probe included (authentication answered it, not the 404 handler).
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(
+      'orchestrator_requests_total{method="GET",route="unmatched",status_code="401"} 1',
+    );
+    expect(metrics).toContain(
+      'orchestrator_requests_total{method="GET",route="unmatched",status_code="404"} 1',
+    );
   });
 
   it('leaves /health and /metrics open by default', async () => {

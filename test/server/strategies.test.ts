@@ -164,6 +164,10 @@ describe('strategies over HTTP', () => {
       name: 'strategy.ibm_momentum',
       status: 'completed',
     });
+    // Counted by family, not by the caller's strategy id: the label stays bounded.
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('conclave_workflow_runs_total{workflow="strategy",status="completed"} 1');
+    expect(metrics).not.toContain('ibm_momentum');
     // Stopping a finished run is a no-op that reports how it ended.
     const del = await t.app.inject({ method: 'DELETE', url: '/strategies/ibm_momentum' });
     expect(del.json()).toEqual({

@@ -30,6 +30,16 @@ storeContract('SQLite file, portable kysely batches', () =>
   openSqliteStore({ path: freshPath(), batchWrites: 'kysely' }),
 );
 
+/** A SQLite file store with no migration applied, and a migrator to step it through them. */
+async function unmigrated() {
+  const store = await openSqliteStore({ path: freshPath(), migrate: false });
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: () => Promise.resolve({ ...migrationsFor('sqlite') }) },
+  });
+  return { store, db: store.db, migrator };
+}
+
 describe('SQLite store', () => {
   afterAll(removeRoot);
 
@@ -54,13 +64,7 @@ describe('SQLite store', () => {
   });
 
   it('keeps the tasks and their indexes when migration 0009 rebuilds the table without rowid, and back', async () => {
-    const path = freshPath();
-    const store = await openSqliteStore({ path, migrate: false });
-    const db = store.db;
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: () => Promise.resolve({ ...migrationsFor('sqlite') }) },
-    });
+    const { store, db, migrator } = await unmigrated();
     const schema = async () =>
       (
         await sql<{ name: string; sql: string | null }>`
@@ -93,6 +97,24 @@ describe('SQLite store', () => {
       expect((await schema()).find((r) => r.name === 'tasks')?.sql).not.toMatch(/rowid/i);
       expect((await schema()).map((r) => r.name)).toContain('sqlite_autoindex_tasks_1');
       expect(await db.selectFrom('tasks').selectAll().orderBy('id').execute()).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('leaves the tasks table as it was when migration 0009 fails halfway', async () => {
+    const { store, db, migrator } = await unmigrated();
+    try {
+      expect((await migrator.migrateTo('0008_strategy_runs')).error).toBeUndefined();
+      await db.insertInto('tasks').values(taskToRow(makeFullTask())).execute();
+      // A view over tasks lets the copy and the drop succeed, then makes the rename fail.
+      await sql`create view task_ids as select id from tasks`.execute(db);
+      expect((await migrator.migrateTo('0009_tasks_without_rowid')).error).toBeDefined();
+      const tables = await sql<{ name: string; sql: string }>`
+        select name, sql from sqlite_master where type = 'table' and name like 'tasks%'`.execute(db);
+      expect(tables.rows.map((r) => r.name)).toEqual(['tasks']);
+      expect(tables.rows[0]?.sql).not.toMatch(/rowid/i);
+      expect(await db.selectFrom('tasks').select('id').execute()).toHaveLength(1);
     } finally {
       await store.close();
     }

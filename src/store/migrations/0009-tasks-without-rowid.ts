@@ -9,7 +9,9 @@ import type { StoreDialect } from '../kysely-store.ts';
  * fewer. Measured on a task's insert and final update, in 13-task commits with checkpoints:
  * 8.5–9.1 → 7.2–7.7 µs of CPU (bench/RESULTS.md). PostgreSQL has no rowid; nothing changes there.
  * @remarks The table is rebuilt from its own DDL (so every column and constraint carries over)
- * and its indexes are made again from theirs. Rebuilding copies every row: a one-time cost.
+ * and its indexes are made again from theirs, in one transaction: kysely runs SQLite migrations
+ * outside one (its SQLite adapter reports no transactional DDL), and a rebuild stopped halfway
+ * must leave the old table as it was. Rebuilding copies every row: a one-time cost.
  */
 export function up(dialect: StoreDialect): (db: Kysely<unknown>) => Promise<void> {
   return (db) => (dialect === 'sqlite' ? rebuildTasks(db, true) : Promise.resolve());
@@ -22,7 +24,11 @@ export function down(dialect: StoreDialect): (db: Kysely<unknown>) => Promise<vo
 
 const WITHOUT_ROWID = /\s+WITHOUT\s+ROWID\s*$/i;
 
-async function rebuildTasks(db: Kysely<unknown>, withoutRowid: boolean): Promise<void> {
+function rebuildTasks(db: Kysely<unknown>, withoutRowid: boolean): Promise<void> {
+  return db.transaction().execute((trx) => rebuild(trx, withoutRowid));
+}
+
+async function rebuild(db: Kysely<unknown>, withoutRowid: boolean): Promise<void> {
   const table = await sql<{ sql: string }>`
     select sql from sqlite_master where type = 'table' and name = 'tasks'`.execute(db);
   const indexes = await sql<{ sql: string }>`

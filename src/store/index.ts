@@ -31,7 +31,7 @@ export { BACKTEST_STATUSES } from './store.ts';
 export type { Database, TasksTable, DeadLettersTable } from './schema.ts';
 export { KyselyStore, MAX_PARAMETERS } from './kysely-store.ts';
 export type { KyselyStoreOptions, StoreDialect } from './kysely-store.ts';
-export { migrateToLatest, migrationsFor } from './migrations.ts';
+export { MIGRATIONS, migrateToLatest } from './migrations.ts';
 export type { MigrateOptions } from './migrations.ts';
 export { openSqliteStore } from './sqlite.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';

@@ -82,10 +82,7 @@ export class KyselyStore implements Store {
 
   async migrate(): Promise<void> {
     await guard('migrate', () =>
-      migrateToLatest(this.db, {
-        dialect: this.dialect,
-        ...(this.#schema === undefined ? {} : { schema: this.#schema }),
-      }),
+      migrateToLatest(this.db, this.#schema === undefined ? {} : { schema: this.#schema }),
     );
   }
 

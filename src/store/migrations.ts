@@ -10,22 +10,12 @@ import * as strategiesAndBacktests from './migrations/0005-strategies-and-backte
 import * as callbackDeliveries from './migrations/0006-callback-deliveries.ts';
 import * as workOwners from './migrations/0007-work-owners.ts';
 import * as strategyRuns from './migrations/0008-strategy-runs.ts';
-import * as tasksWithoutRowid from './migrations/0009-tasks-without-rowid.ts';
-import type { StoreDialect } from './kysely-store.ts';
 
 /**
- * Every schema migration, in order, for a store of `dialect`. Kysely applies them sorted by name,
- * so a new migration is one file under `migrations/` and one entry here with the next number.
- * Most are the same on both databases (schema builder only); one that is not takes the dialect.
+ * Every schema migration, in order. Kysely applies them sorted by name, so a new migration is one
+ * file under `migrations/` and one entry here with the next number.
  */
-export function migrationsFor(dialect: StoreDialect): Readonly<Record<string, Migration>> {
-  return {
-    ...COMMON,
-    '0009_tasks_without_rowid': { up: tasksWithoutRowid.up(dialect), down: tasksWithoutRowid.down(dialect) },
-  };
-}
-
-const COMMON: Readonly<Record<string, Migration>> = {
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_tasks_and_dead_letters': tasksAndDeadLetters,
   '0002_partial_task_indexes': partialTaskIndexes,
   '0003_workflow_journal': workflowJournal,
@@ -36,15 +26,13 @@ const COMMON: Readonly<Record<string, Migration>> = {
   '0008_strategy_runs': strategyRuns,
 };
 
-/** Serves {@link migrationsFor} to kysely's migrator from memory (no folder scanning at run time). */
-function migrationProvider(dialect: StoreDialect): MigrationProvider {
-  return { getMigrations: () => Promise.resolve({ ...migrationsFor(dialect) }) };
-}
+/** Serves {@link MIGRATIONS} to kysely's migrator from memory (no folder scanning at run time). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};
 
 /** Options for {@link migrateToLatest}. */
 export interface MigrateOptions {
-  /** The database the store runs on. */
-  dialect: StoreDialect;
   /** PostgreSQL schema holding the migration bookkeeping tables (the store's own schema, if any). */
   schema?: string;
 }
@@ -55,10 +43,10 @@ export interface MigrateOptions {
  * its lock does nothing, and the writes are serialized by SQLite's own write lock instead).
  * @returns the names of the migrations applied by this call.
  */
-export async function migrateToLatest(db: Kysely<Database>, options: MigrateOptions): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<Database>, options: MigrateOptions = {}): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: migrationProvider(options.dialect),
+    provider: migrationProvider,
     ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
   });
   const { error, results = [] } = await migrator.migrateToLatest();

@@ -3,10 +3,9 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createStore, migrationsFor, openSqliteStore } from '../../src/store/index.ts';
-import { taskToRow } from '../../src/store/task-rows.ts';
+import { createStore, openSqliteStore } from '../../src/store/index.ts';
 import { SqliteCheckpointer } from '../../src/store/sqlite-checkpointer.ts';
 import { SqliteWorkerExecutor } from '../../src/store/sqlite-worker-executor.ts';
 import { completion, makeDeadLetter, makeFullTask } from './fixtures.ts';
@@ -30,16 +29,6 @@ storeContract('SQLite file, portable kysely batches', () =>
   openSqliteStore({ path: freshPath(), batchWrites: 'kysely' }),
 );
 
-/** A SQLite file store with no migration applied, and a migrator to step it through them. */
-async function unmigrated() {
-  const store = await openSqliteStore({ path: freshPath(), migrate: false });
-  const migrator = new Migrator({
-    db: store.db,
-    provider: { getMigrations: () => Promise.resolve({ ...migrationsFor('sqlite') }) },
-  });
-  return { store, db: store.db, migrator };
-}
-
 describe('SQLite store', () => {
   afterAll(removeRoot);
 
@@ -60,63 +49,6 @@ describe('SQLite store', () => {
       expect(await second.tasks.getDeadLetter(letter.id)).toStrictEqual(letter);
     } finally {
       await second.close();
-    }
-  });
-
-  it('keeps the tasks and their indexes when migration 0009 rebuilds the table without rowid, and back', async () => {
-    const { store, db, migrator } = await unmigrated();
-    const schema = async () =>
-      (
-        await sql<{ name: string; sql: string | null }>`
-          select name, sql from sqlite_master where tbl_name = 'tasks' order by name`.execute(db)
-      ).rows;
-    try {
-      expect((await migrator.migrateTo('0008_strategy_runs')).error).toBeUndefined();
-      const queued = makeFullTask({ status: 'queued', corrId: 'corr-1' });
-      const running = makeFullTask({ status: 'running' });
-      const finished = { ...running, ...completion(running, 1_800_000_000_000) };
-      await db
-        .insertInto('tasks')
-        .values([taskToRow(queued), taskToRow(finished)])
-        .execute();
-      const before = await db.selectFrom('tasks').selectAll().orderBy('id').execute();
-      const indexesBefore = (await schema()).filter((r) => r.name !== 'tasks');
-      expect(indexesBefore.map((r) => r.name)).toContain('sqlite_autoindex_tasks_1');
-
-      expect((await migrator.migrateTo('0009_tasks_without_rowid')).error).toBeUndefined();
-      const after = await schema();
-      expect(after.find((r) => r.name === 'tasks')?.sql).toMatch(/without rowid$/i);
-      // The id index is the table itself now; the named indexes are made again as they were.
-      expect(after.filter((r) => r.name !== 'tasks')).toEqual(
-        indexesBefore.filter((r) => r.name !== 'sqlite_autoindex_tasks_1'),
-      );
-      expect(await db.selectFrom('tasks').selectAll().orderBy('id').execute()).toEqual(before);
-      await expect(db.insertInto('tasks').values(taskToRow(queued)).execute()).rejects.toThrow(/UNIQUE/);
-
-      expect((await migrator.migrateDown()).error).toBeUndefined();
-      expect((await schema()).find((r) => r.name === 'tasks')?.sql).not.toMatch(/rowid/i);
-      expect((await schema()).map((r) => r.name)).toContain('sqlite_autoindex_tasks_1');
-      expect(await db.selectFrom('tasks').selectAll().orderBy('id').execute()).toEqual(before);
-    } finally {
-      await store.close();
-    }
-  });
-
-  it('leaves the tasks table as it was when migration 0009 fails halfway', async () => {
-    const { store, db, migrator } = await unmigrated();
-    try {
-      expect((await migrator.migrateTo('0008_strategy_runs')).error).toBeUndefined();
-      await db.insertInto('tasks').values(taskToRow(makeFullTask())).execute();
-      // A view over tasks lets the copy and the drop succeed, then makes the rename fail.
-      await sql`create view task_ids as select id from tasks`.execute(db);
-      expect((await migrator.migrateTo('0009_tasks_without_rowid')).error).toBeDefined();
-      const tables = await sql<{ name: string; sql: string }>`
-        select name, sql from sqlite_master where type = 'table' and name like 'tasks%'`.execute(db);
-      expect(tables.rows.map((r) => r.name)).toEqual(['tasks']);
-      expect(tables.rows[0]?.sql).not.toMatch(/rowid/i);
-      expect(await db.selectFrom('tasks').select('id').execute()).toHaveLength(1);
-    } finally {
-      await store.close();
     }
   });
 

@@ -57,7 +57,7 @@ export class RequestMetrics {
     });
     this.#durations = new ScrapedHistogram(registry, {
       name: 'orchestrator_request_duration_seconds',
-      help: 'HTTP request duration from routing to the response written, by method and route',
+      help: 'HTTP request duration from routing to the response written (an unmatched request: the time to answer it; a GET /events stream: its lifetime), by method and route',
       labelNames: ['method', 'route'],
       buckets: REQUEST_DURATION_BUCKETS,
     });

@@ -196,9 +196,10 @@ describe('callback_url across a restart', () => {
       await left.close();
       expect(suspended).toMatchObject({ status: 'pending', owner: 'orch-a:8000' });
 
-      // B starting again while A is down still leaves it alone, even with the receiver back.
+      // B starting again while A is down still leaves it alone, even with the receiver back. An
+      // attempt A had in flight when it closed may still reach the receiver: let it land first.
+      const before = await quiet(received);
       answer.status = 200;
-      const before = received.length;
       b = await makeTestServer({ config: as('orch-b:8000'), storePath: path });
       expect(await b.conclave.metrics.text()).toContain('conclave_callback_deliveries_resumed_total 0');
       await new Promise((r) => setTimeout(r, 150));
@@ -219,3 +220,13 @@ describe('callback_url across a restart', () => {
     );
   });
 });
+
+/** Waits until no request has reached the receiver for 100 ms; returns how many it has had. */
+async function quiet(received: readonly unknown[]): Promise<number> {
+  let seen = -1;
+  while (received.length !== seen) {
+    seen = received.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return seen;
+}

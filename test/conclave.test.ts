@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConclave } from '../src/conclave.ts';
 import { loadConfig } from '../src/core/config.ts';
-import { Writable } from 'node:stream';
 import { openSqliteStore } from '../src/store/index.ts';
-import { createLogger } from '../src/telemetry/index.ts';
 import { enriched, momentum, risk } from './coordination/fixtures.ts';
+import { captureLogs } from './support/logs.ts';
 
 let server: Server;
 let url = '';
@@ -126,17 +125,10 @@ describe('createConclave', () => {
 
   it('joins enriched signals from the bus into a decision, with the metrics the documents name', async () => {
     const config = loadConfig({ path: '/dev/null', env: {}, overrides: { log: { level: 'silent' } } });
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const l of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    });
+    const { logger, lines } = captureLogs('info');
     const conclave = await createConclave(config, {
       store: await openSqliteStore({ path: ':memory:' }),
-      logger: createLogger('info', sink),
+      logger,
     });
     try {
       await conclave.start();

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
@@ -123,6 +124,30 @@ export function logCoordination(logger: Logger, coordinator: SignalCoordinator):
   return () => offs.forEach((off) => off());
 }
 
+/** Default for `logWorkflows`' `errorLogIntervalMs`. */
+const ENGINE_ERROR_LOG_INTERVAL_MS = 10_000;
+
+/** At most one line per interval: `take()` says whether to log now, and how many were held back. */
+class LogThrottle {
+  #lastAt = -Infinity;
+  #held = 0;
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** The number held back since the last line when a line is due now, else undefined. */
+  take(): number | undefined {
+    const now = performance.now();
+    if (now - this.#lastAt < this.intervalMs) {
+      this.#held++;
+      return undefined;
+    }
+    this.#lastAt = now;
+    const held = this.#held;
+    this.#held = 0;
+    return held;
+  }
+}
+
 /** The ids a workflow run's log lines carry: its id, name, parent and the `corr_id` its input names. */
 function runFields(run: Readonly<RunRecord>): Record<string, unknown> {
   const input = run.input as { corr_id?: unknown } | null;
@@ -141,9 +166,16 @@ function runFields(run: Readonly<RunRecord>): Record<string, unknown> {
  * cancelled (warn), failed and timed out (error, with the error); failed steps and step retries
  * (warn); journal or bus failures of the engine (error).
  * @remarks A run's start is at debug, and so is the end of the sequential decision pattern's
- * runs (one per decision, whose decision is logged at info already).
+ * runs (one per decision, whose decision is logged at info already). Engine errors are logged at
+ * most once per `errorLogIntervalMs` (default 10 s), each line saying how many were left out
+ * since the last (`suppressed`); `conclave_workflow_engine_errors_total` counts every one.
  */
-export function logWorkflows(logger: Logger, engine: Pick<WorkflowEngine, 'events'>): () => void {
+export function logWorkflows(
+  logger: Logger,
+  engine: Pick<WorkflowEngine, 'events'>,
+  options: { errorLogIntervalMs?: number } = {},
+): () => void {
+  const engineErrors = new LogThrottle(options.errorLogIntervalMs ?? ENGINE_ERROR_LOG_INTERVAL_MS);
   const offs = [
     engine.events.on('state', (_id, status, run) => {
       switch (status) {
@@ -208,7 +240,11 @@ export function logWorkflows(logger: Logger, engine: Pick<WorkflowEngine, 'event
         logger.debug({ event: `workflow_step_${s.status}`, ...fields });
       }
     }),
-    engine.events.on('error', (err) => logger.error({ event: 'workflow_engine_error', err })),
+    // A bus outage fails every progress publish: one line per interval, with how many it stands for.
+    engine.events.on('error', (err) => {
+      const suppressed = engineErrors.take();
+      if (suppressed !== undefined) logger.error({ event: 'workflow_engine_error', err, suppressed });
+    }),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import type { InprocHandler } from '../../src/agents/index.ts';
 import { createConclave, type Conclave } from '../../src/conclave.ts';
 import { ManualClock } from '../../src/core/clock.ts';
@@ -6,7 +5,7 @@ import { loadConfig } from '../../src/core/config.ts';
 import { ConclaveError } from '../../src/core/errors.ts';
 import { buildApp, type BuildAppOptions, type ConclaveServer } from '../../src/server/index.ts';
 import { openSqliteStore } from '../../src/store/index.ts';
-import { createLogger, type Logger } from '../../src/telemetry/index.ts';
+import type { Logger } from '../../src/telemetry/index.ts';
 
 /** A Conclave on an in-memory store and a manual clock, its API app, and two agents. */
 export interface TestServer {
@@ -136,21 +135,4 @@ export function bearer(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
 }
 
-/** A JSON logger at `level` whose output is kept: the raw text and each line parsed. */
-export function captureLogs(level = 'info'): {
-  logger: Logger;
-  raw: string[];
-  lines: Record<string, unknown>[];
-} {
-  const raw: string[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      const text = chunk.toString();
-      raw.push(text);
-      for (const l of text.split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger(level, sink), raw, lines };
-}
+export { captureLogs } from '../support/logs.ts';

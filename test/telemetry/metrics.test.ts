@@ -1,8 +1,8 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConclaveError } from '../../src/core/errors.ts';
-import { ConclaveMetrics, createLogger, logDispatch, logWorkflows } from '../../src/telemetry/index.ts';
+import { ConclaveMetrics, logDispatch, logWorkflows } from '../../src/telemetry/index.ts';
 import { makeHarness } from '../dispatch/harness.ts';
+import { captureLogs } from '../support/logs.ts';
 import { makeEngine, type EngineHarness } from '../workflow/harness.ts';
 
 describe('telemetry', () => {
@@ -40,20 +40,13 @@ describe('telemetry', () => {
   });
 
   it('logs failures, retries and breaker changes as JSON with the task and correlation ids', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const l of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    });
+    const { logger, lines } = captureLogs('info');
     const h = await makeHarness({ maxRetries: 1, breaker: { failureThreshold: 1, resetTimeoutMs: 60_000 } });
     try {
       h.agent('bad', ['bad'], () => {
         throw new ConclaveError('AGENT_ERROR', 'down');
       });
-      logDispatch(createLogger('info', sink), h.dispatcher, h.registry);
+      logDispatch(logger, h.dispatcher, h.registry);
       const t = await h.dispatcher.submit({ pattern: 'bad', payload: {}, corrId: 'corr-42' });
       await h.settle();
       await h.clock.advance(1000);
@@ -153,18 +146,29 @@ describe('workflow telemetry', () => {
     }
   });
 
-  it('logs run outcomes, failed steps and retries as JSON with the workflow id, name and corr_id', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const l of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    });
+  it('logs engine errors at most once per interval, saying how many it held back', async () => {
+    const { logger, lines } = captureLogs('info');
     const h = await workflowEngine();
     try {
-      logWorkflows(createLogger('debug', sink), h.engine);
+      logWorkflows(logger, h.engine, { errorLogIntervalMs: 200 });
+      const down = new ConclaveError('BUS_ERROR', 'bus down');
+      for (let i = 0; i < 50; i++) h.engine.events.emit('error', down);
+      await new Promise((r) => setTimeout(r, 250));
+      h.engine.events.emit('error', down);
+      await new Promise((r) => setImmediate(r));
+      const errors = lines.filter((l) => l['event'] === 'workflow_engine_error');
+      expect(errors.map((l) => l['suppressed'])).toEqual([0, 49]);
+      expect(errors[0]).toMatchObject({ level: 'error', err: { message: 'bus down' } });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('logs run outcomes, failed steps and retries as JSON with the workflow id, name and corr_id', async () => {
+    const { logger, lines } = captureLogs('debug');
+    const h = await workflowEngine();
+    try {
+      logWorkflows(logger, h.engine);
       const ok = await h.engine.start('rebalance');
       await h.finish(ok);
       const bad = await h.engine.start('doomed', { corr_id: 'corr-7' });

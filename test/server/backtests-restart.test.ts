@@ -1,16 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore, type BacktestRecord } from '../../src/store/index.ts';
 import { getJson, makeTestServer, postJson, type TestServer } from './helpers.ts';
+import { tempDbPaths } from '../support/temp-db.ts';
 import { backtestFinished, stuckSource } from './backtest-support.ts';
 
-const root = join(tmpdir(), `conclave-backtest-restart-${process.pid}-${randomUUID()}`);
-let files = 0;
-const freshPath = () => join(root, `run-${files++}.db`);
-afterAll(() => rm(root, { recursive: true, force: true }));
+const freshPath = tempDbPaths('backtest-restart');
 
 let t: TestServer | undefined;
 afterEach(async () => {

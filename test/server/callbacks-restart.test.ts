@@ -1,18 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore } from '../../src/store/index.ts';
 import { startCallbackReceiver, verifySignature, type CallbackReceiver } from './callback-receiver.ts';
 import { makeTestServer, postJson, type TestServer } from './helpers.ts';
+import { tempDbPaths } from '../support/temp-db.ts';
 
 const SECRET = 'callback-secret-0123456789';
 
-const root = join(tmpdir(), `conclave-callback-restart-${process.pid}-${randomUUID()}`);
-let files = 0;
-const freshPath = () => join(root, `run-${files++}.db`);
-afterAll(() => rm(root, { recursive: true, force: true }));
+const freshPath = tempDbPaths('callback-restart');
 
 let t: TestServer | undefined;
 let receiver: CallbackReceiver | undefined;

@@ -144,28 +144,37 @@ describe('POST /orchestrate', () => {
     expect(t.conclave.dispatcher.stats().submitted).toBe(2);
   });
 
+  /** POSTs `body`, expects a 503 with exactly this code and detail, and `submitted` tasks in all. */
+  async function expectRefused(
+    body: Record<string, unknown>,
+    code: string,
+    detail: string,
+    submitted: number,
+  ) {
+    const res = await postJson(t.app, '/orchestrate', body);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ detail, status_code: 503, code });
+    expect(t.conclave.dispatcher.stats().submitted).toBe(submitted);
+  }
+
   it('answers 503 AGENT_UNAVAILABLE when no agent for the pattern is registered any more', async () => {
     await t.conclave.registry.unregister('quant');
-    const res = await postJson(t.app, '/orchestrate', valid);
-    expect(res.status).toBe(503);
-    expect(res.body).toEqual({
-      detail: "pattern 'analyze_momentum': no agent is registered for capability 'momentum.analyze'",
-      status_code: 503,
-      code: 'AGENT_UNAVAILABLE',
-    });
-    expect(t.conclave.dispatcher.stats().submitted).toBe(0);
+    await expectRefused(
+      valid,
+      'AGENT_UNAVAILABLE',
+      "pattern 'analyze_momentum': no agent is registered for capability 'momentum.analyze'",
+      0,
+    );
   });
 
   it('answers 503 AGENT_UNAVAILABLE, writing nothing, while every agent for the pattern is disabled', async () => {
     t.conclave.registry.disable('quant', 'maintenance');
-    const res = await postJson(t.app, '/orchestrate', valid);
-    expect(res.status).toBe(503);
-    expect(res.body).toEqual({
-      detail: "no agent for capability 'momentum.analyze' is available: quant (disabled)",
-      status_code: 503,
-      code: 'AGENT_UNAVAILABLE',
-    });
-    expect(t.conclave.dispatcher.stats().submitted).toBe(0);
+    await expectRefused(
+      valid,
+      'AGENT_UNAVAILABLE',
+      "no agent for capability 'momentum.analyze' is available: quant (disabled)",
+      0,
+    );
     t.conclave.registry.enable('quant');
     expect((await postJson(t.app, '/orchestrate', valid)).status).toBe(202);
   });
@@ -180,14 +189,12 @@ describe('POST /orchestrate', () => {
     expect(first.status).toBe(202);
     await t.conclave.dispatcher.wait(first.body['task_id'] as string);
     t.conclave.registry.enable('risk_agent'); // running again: only its breaker is open
-    const res = await postJson(t.app, '/orchestrate', risk);
-    expect(res.status).toBe(503);
-    expect(res.body).toEqual({
-      detail: "no agent for agent 'risk_agent' is available: risk_agent (circuit open)",
-      status_code: 503,
-      code: 'CIRCUIT_OPEN',
-    });
-    expect(t.conclave.dispatcher.stats().submitted).toBe(1);
+    await expectRefused(
+      risk,
+      'CIRCUIT_OPEN',
+      "no agent for agent 'risk_agent' is available: risk_agent (circuit open)",
+      1,
+    );
   });
 
   it('answers 400 for malformed JSON', async () => {

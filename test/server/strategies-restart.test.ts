@@ -1,16 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/index.ts';
 import { getJson, makeTestServer, postJson, type TestServer } from './helpers.ts';
+import { tempDbPaths } from '../support/temp-db.ts';
 import { HOLD_DATA_RULES, IBM_MOMENTUM, strategyReached, tradingAgents } from './strategy-support.ts';
 
-const root = join(tmpdir(), `conclave-strategy-restart-${process.pid}-${randomUUID()}`);
-let files = 0;
-const freshPath = () => join(root, `run-${files++}.db`);
-afterAll(() => rm(root, { recursive: true, force: true }));
+const freshPath = tempDbPaths('strategy-restart');
 
 let t: TestServer | undefined;
 afterEach(async () => {

@@ -3,6 +3,13 @@ import { getJson, makeTestServer, postJson, type TestServer } from './helpers.ts
 import { HOLD_DATA_RULES, IBM_MOMENTUM, strategyReached, tradingAgents } from './strategy-support.ts';
 
 let t: TestServer;
+
+/** DELETE /strategies/{id}, which must answer 200; its body. */
+async function stopStrategy(id: string): Promise<unknown> {
+  const res = await t.app.inject({ method: 'DELETE', url: `/strategies/${id}` });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
 afterEach(async () => {
   await t.close();
 });
@@ -78,9 +85,7 @@ describe('strategies over HTTP', () => {
     expect(steps['decide']?.status).toBe('pending');
 
     // DELETE stops the run; the strategy stays, its status showing the stop.
-    const del = await t.app.inject({ method: 'DELETE', url: '/strategies/spx_trend' });
-    expect(del.statusCode).toBe(200);
-    expect(del.json()).toEqual({
+    expect(await stopStrategy('spx_trend')).toEqual({
       strategy_id: 'spx_trend',
       run_id: aRun,
       status: 'cancelled',
@@ -98,9 +103,7 @@ describe('strategies over HTTP', () => {
     expect(execution.error.message).toContain('DELETE /strategies/spx_trend');
     expect((await getJson(t.app, `/workflows/${aRun}`)).body['status']).toBe('cancelled');
     // Idempotent: a second stop changes nothing and says so.
-    const again = await t.app.inject({ method: 'DELETE', url: '/strategies/spx_trend' });
-    expect(again.statusCode).toBe(200);
-    expect(again.json()).toEqual({
+    expect(await stopStrategy('spx_trend')).toEqual({
       strategy_id: 'spx_trend',
       run_id: aRun,
       status: 'cancelled',
@@ -169,8 +172,7 @@ describe('strategies over HTTP', () => {
     expect(metrics).toContain('conclave_workflow_runs_total{workflow="strategy",status="completed"} 1');
     expect(metrics).not.toContain('ibm_momentum');
     // Stopping a finished run is a no-op that reports how it ended.
-    const del = await t.app.inject({ method: 'DELETE', url: '/strategies/ibm_momentum' });
-    expect(del.json()).toEqual({
+    expect(await stopStrategy('ibm_momentum')).toEqual({
       strategy_id: 'ibm_momentum',
       run_id: runId,
       status: 'completed',
@@ -244,8 +246,7 @@ describe('strategies over HTTP', () => {
     });
     const legacy = await getJson(t.app, '/strategies/spx_trend');
     expect(legacy.body).toMatchObject({ run_id: null, status: 'not_started', execution: null });
-    const del = await t.app.inject({ method: 'DELETE', url: '/strategies/spx_trend' });
-    expect(del.json()).toEqual({
+    expect(await stopStrategy('spx_trend')).toEqual({
       strategy_id: 'spx_trend',
       run_id: null,
       status: 'not_started',

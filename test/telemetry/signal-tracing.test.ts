@@ -1,25 +1,26 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startAgent, type AgentSignalHandler, type RemoteAgent } from '../../src/agent-sdk/index.ts';
 import { NatsTransport, callContext } from '../../src/agents/index.ts';
 import { MemoryBus, type Bus, type BusMessage } from '../../src/bus/index.ts';
-import { startTracing, tracingEnabled, type TracingHandle } from '../../src/telemetry/index.ts';
+import { tracingEnabled } from '../../src/telemetry/index.ts';
 import { makeRequest } from '../agents/helpers.ts';
 import { makeTestServer } from '../server/helpers.ts';
-import { CALLER_SPAN, idOf, MEMORY, named, TRACE_ID, TRACEPARENT } from './tracing-support.ts';
+import {
+  CALLER_SPAN,
+  idOf,
+  MEMORY,
+  named,
+  TRACE_ID,
+  TRACEPARENT,
+  tracingPerTest,
+} from './tracing-support.ts';
 
 /** Trace context across the signal stream: webhook intake → SDK agent → enriched signal. */
 
 const WEBHOOK = { instrument: 'aapl', source: 'tradingview', signal_type: 'alert', payload: { side: 'buy' } };
 
-let handle: TracingHandle | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await handle?.shutdown();
-  handle = undefined;
-});
+const { cleanups, start } = tracingPerTest();
 
 const traceparentOf = (span: ReadableSpan): string => `00-${TRACE_ID}-${idOf(span)}-01`;
 
@@ -81,10 +82,10 @@ async function webhookThroughAgent(
 
 describe('trace context on the signal stream', () => {
   it('carries one trace id from POST /signals through the normalized message and an SDK agent to its enriched signal', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const { normalized, enriched } = await webhookThroughAgent(true, 'c-flow');
     await vi.waitFor(() =>
-      expect(handle!.finishedSpans().map((s) => s.name)).toEqual(
+      expect(handle.finishedSpans().map((s) => s.name)).toEqual(
         expect.arrayContaining(['POST /signals', 'agent.enrich']),
       ),
     );
@@ -118,7 +119,7 @@ describe('trace context on the signal stream', () => {
   });
 
   it('continues the trace named by a normalized message’s own headers, whatever context delivers it', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const bus = memoryBus();
     const enriched = collect(bus, 'signals.enriched.sentiment');
     const agent = await sdkAgent(bus);
@@ -141,7 +142,7 @@ describe('trace context on the signal stream', () => {
   });
 
   it('marks the agent span as failed and publishes nothing when the signal handler throws', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const bus = memoryBus();
     const enriched = collect(bus, 'signals.enriched.sentiment');
     const errors: unknown[] = [];
@@ -173,7 +174,7 @@ describe('trace context on the signal stream', () => {
   });
 
   it('runs an SDK task in the call’s trace, so its enriched publish continues it', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const bus = memoryBus();
     const enriched = collect(bus, 'signals.enriched.sentiment');
     await sdkAgent(bus);

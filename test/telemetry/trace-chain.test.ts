@@ -1,15 +1,23 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startAgent } from '../../src/agent-sdk/index.ts';
 import type { HttpAgentRequestBody } from '../../src/agents/index.ts';
 import { HEADER, type Bus, type BusMessage } from '../../src/bus/index.ts';
 import type { NormalizedSignal } from '../../src/coordination/index.ts';
-import { startTracing, type TracingHandle } from '../../src/telemetry/index.ts';
 import { momentum, risk } from '../coordination/fixtures.ts';
 import { makeTestServer, RULES } from '../server/helpers.ts';
-import { CALLER_SPAN, idOf, MEMORY, named, parentOf, TRACE_ID, TRACEPARENT } from './tracing-support.ts';
+import {
+  CALLER_SPAN,
+  idOf,
+  MEMORY,
+  named,
+  parentOf,
+  TRACE_ID,
+  TRACEPARENT,
+  tracingPerTest,
+} from './tracing-support.ts';
 
 /**
  * One trace from end to end: an HTTP command starts a workflow, whose step dispatches a task to an
@@ -17,14 +25,7 @@ import { CALLER_SPAN, idOf, MEMORY, named, parentOf, TRACE_ID, TRACEPARENT } fro
  * on the bus, and ends in the coordinator's decision.
  */
 
-let handle: TracingHandle | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await handle?.shutdown();
-  handle = undefined;
-});
+const { cleanups, start } = tracingPerTest();
 
 const CORR_ID = 'c-discovered';
 
@@ -104,7 +105,7 @@ function lineage(spans: ReadableSpan[], span: ReadableSpan): { names: string[]; 
 
 describe('one trace end to end', () => {
   it('follows POST /commands through the workflow, dispatch, an HTTP agent and the signal stream to the decision', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const received: Received[] = [];
     const supervisor = await discoverySupervisor(received);
     const t = await makeTestServer({
@@ -155,7 +156,7 @@ describe('one trace end to end', () => {
     expect((await t.conclave.workflows.wait(runId)).status).toBe('completed');
     await vi.waitFor(() => expect(decisions).toHaveLength(1));
     await vi.waitFor(() =>
-      expect(handle!.finishedSpans().map((s) => s.name)).toEqual(
+      expect(handle.finishedSpans().map((s) => s.name)).toEqual(
         expect.arrayContaining(['POST /commands/:type', 'workflow.run', 'decision']),
       ),
     );

@@ -1,7 +1,7 @@
 /** Shared by the tracing tests: an in-memory exporter config, a caller's trace, span lookups. */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
-import { expect } from 'vitest';
-import type { TracingConfig } from '../../src/telemetry/index.ts';
+import { afterEach, expect } from 'vitest';
+import { startTracing, type TracingConfig, type TracingHandle } from '../../src/telemetry/index.ts';
 
 export const MEMORY: TracingConfig = {
   enabled: true,
@@ -29,4 +29,22 @@ export function parentOf(span: ReadableSpan): string | undefined {
 
 export function idOf(span: ReadableSpan): string {
   return span.spanContext().spanId;
+}
+
+/**
+ * Tracing per test, for a test file's top level: `start` turns tracing on (in memory unless told
+ * otherwise); after each test its `cleanups` run, last first, and then tracing is shut down.
+ */
+export function tracingPerTest(): {
+  start: (config?: TracingConfig) => Promise<TracingHandle>;
+  cleanups: (() => Promise<void>)[];
+} {
+  let handle: TracingHandle | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    await handle?.shutdown();
+    handle = undefined;
+  });
+  return { cleanups, start: async (config = MEMORY) => (handle = await startTracing(config)) };
 }

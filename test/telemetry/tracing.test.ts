@@ -1,16 +1,10 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AgentRequest } from '../../src/agents/index.ts';
 import { MemoryBus } from '../../src/bus/index.ts';
-import {
-  runInContext,
-  startTraced,
-  startTracing,
-  tracingEnabled,
-  type TracingHandle,
-} from '../../src/telemetry/index.ts';
+import { runInContext, startTraced, startTracing, tracingEnabled } from '../../src/telemetry/index.ts';
 import { createConclave } from '../../src/conclave.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { openSqliteStore } from '../../src/store/index.ts';
@@ -20,20 +14,22 @@ import { makeEngine } from '../workflow/harness.ts';
 import { harness as coordinatorHarness, signal } from '../coordination/coordinator-harness.ts';
 import { momentum, risk } from '../coordination/fixtures.ts';
 import { makeTestServer } from '../server/helpers.ts';
-import { CALLER_SPAN, idOf, MEMORY, named, parentOf, TRACE_ID, TRACEPARENT } from './tracing-support.ts';
+import {
+  CALLER_SPAN,
+  idOf,
+  MEMORY,
+  named,
+  parentOf,
+  TRACE_ID,
+  TRACEPARENT,
+  tracingPerTest,
+} from './tracing-support.ts';
 
-let handle: TracingHandle | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await handle?.shutdown();
-  handle = undefined;
-});
+const { cleanups, start } = tracingPerTest();
 
 describe('tracing', () => {
   it('follows POST /orchestrate through dispatch to the agent call in one trace', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const seen: AgentRequest[] = [];
     const t = await makeTestServer({
       config: { telemetry: { tracing: { enabled: true, exporter: 'memory' } } },
@@ -49,7 +45,7 @@ describe('tracing', () => {
     expect(res.statusCode).toBe(202);
     const taskId = res.json<{ task_id: string }>().task_id;
     expect((await t.conclave.dispatcher.wait(taskId)).status).toBe('completed');
-    await vi.waitFor(() => expect(handle!.finishedSpans().map((s) => s.name)).toContain('POST /orchestrate'));
+    await vi.waitFor(() => expect(handle.finishedSpans().map((s) => s.name)).toContain('POST /orchestrate'));
 
     const spans = handle.finishedSpans();
     const http = named(spans, 'POST /orchestrate');
@@ -76,7 +72,7 @@ describe('tracing', () => {
   });
 
   it('nests a task step’s dispatch span in the workflow step span, under the run span', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const h = await makeEngine();
     cleanups.push(() => h.close());
     const seen: AgentRequest[] = [];
@@ -110,7 +106,7 @@ describe('tracing', () => {
   });
 
   it('puts each decision of the planner’s trading.decide step in a decision span under that step', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const config = loadConfig({ path: '/dev/null', env: {}, overrides: { log: { level: 'silent' } } });
     const conclave = await createConclave(config, { store: await openSqliteStore({ path: ':memory:' }) });
     cleanups.push(() => conclave.close(0));
@@ -150,7 +146,7 @@ describe('tracing', () => {
   });
 
   it('continues the trace of an enriched signal’s bus headers in a decision span carrying corr_id', async () => {
-    handle = await startTracing(MEMORY);
+    const handle = await start(MEMORY);
     const h = await coordinatorHarness();
     cleanups.push(() => h.close());
     await h.coordinator.start();
@@ -166,7 +162,7 @@ describe('tracing', () => {
     await h.bus.publish('signals.enriched.risk', signal('c-sig', 'risk', risk('low')), {
       headers: headers(riskSpan),
     });
-    await vi.waitFor(() => expect(handle!.finishedSpans().map((s) => s.name)).toContain('decision'));
+    await vi.waitFor(() => expect(handle.finishedSpans().map((s) => s.name)).toContain('decision'));
 
     const decision = named(handle.finishedSpans(), 'decision');
     expect(decision.spanContext().traceId).toBe(TRACE_ID);
@@ -188,7 +184,7 @@ describe('tracing', () => {
   });
 
   it('delivers in-process bus messages outside their publisher’s trace, so only headers carry it', async () => {
-    handle = await startTracing(MEMORY);
+    await start(MEMORY);
     const bus = new MemoryBus();
     cleanups.push(() => bus.close());
     await bus.ensureStream({ name: 'CTX', subjects: ['ctx.>'] });
@@ -262,7 +258,7 @@ describe('tracing', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
     const { port } = server.address() as AddressInfo;
-    handle = await startTracing({
+    const handle = await start({
       ...MEMORY,
       exporter: 'otlp',
       endpoint: `http://127.0.0.1:${port}/v1/traces`,
